@@ -1,0 +1,219 @@
+//! Provider blocks for infrastructure the platform team runs itself: KubeVirt on bare metal,
+//! vcluster, Docker, Proxmox + Talos and vSphere.
+
+use std::collections::BTreeMap;
+
+use kube::KubeSchema;
+use serde::{Deserialize, Serialize};
+
+/// KubeVirt VMs in the management cluster, built by the KubeVirt CAPI provider (CAPK).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct KubevirtInfrastructure {
+    /// StorageClass of the VMs' boot volumes (must support ReadWriteMany for live migration).
+    #[schemars(length(min = 1))]
+    pub storage_class: String,
+    /// Container-disk image of the node OS; `{{version}}` is replaced by the cluster's
+    /// Kubernetes version (e.g. `quay.io/capk/ubuntu-2404-container-disk:{{version}}`).
+    #[schemars(length(min = 1))]
+    pub node_image: String,
+    /// Live-migratable VMs: ReadWriteMany volumes, `evictionStrategy: LiveMigrate` and the
+    /// pod-bridge live-migration annotation. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_migration: Option<bool>,
+    /// Service type of the control-plane endpoint when a claim does not choose (default
+    /// `LoadBalancer`, which MetalLB answers with a VIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane_service: Option<ServiceType>,
+    /// KubeVirt cloud controller (KCCM) image, pinned (default
+    /// `quay.io/kubevirt/kubevirt-cloud-controller-manager:v0.5.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_controller_image: Option<String>,
+    /// How CAPK decides a VM finished bootstrapping (default `ssh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_check: Option<BootstrapCheck>,
+    /// Physical hosts of the management cluster; when listed, drover plans capacity on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<Host>>,
+}
+
+/// Kubernetes Service types usable for a control-plane endpoint.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[allow(missing_docs)]
+pub enum ServiceType {
+    LoadBalancer,
+    NodePort,
+    ClusterIP,
+}
+
+/// CAPK's VM bootstrap check strategy.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BootstrapCheck {
+    /// CAPK logs in over SSH and checks cloud-init finished.
+    Ssh,
+    /// No check: the machine counts as bootstrapped once the VM runs.
+    None,
+}
+
+/// A physical host available to VMs.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Host {
+    /// Host (node) name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Physical CPU cores available to VMs.
+    #[schemars(range(min = 1))]
+    pub cpu: u32,
+    /// Memory available to VMs (quantity, `128Gi`).
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$"))]
+    pub memory: String,
+    /// Local storage for VM disks (quantity); omitted when storage is shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$"))]
+    pub storage: Option<String>,
+    /// Node labels of the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+/// Virtual clusters in the management cluster (loft-sh cluster-api-provider-vcluster).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct VclusterInfrastructure {
+    /// vcluster Helm chart version (e.g. `0.24.1`).
+    #[schemars(length(min = 1))]
+    pub chart_version: String,
+    /// Helm repository of the chart (default `https://charts.loft.sh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart_repo: Option<String>,
+    /// StorageClass of the virtual control plane's data volume; omitted means the default class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Ingress settings for claims with `externalAccess.type: Ingress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressSettings>,
+    /// Render a Prometheus ServiceMonitor for each virtual control plane (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_monitor: Option<bool>,
+}
+
+/// Ingress-based access to API servers.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressSettings {
+    /// IngressClass to use (its controller must support TLS passthrough).
+    #[schemars(length(min = 1))]
+    pub class_name: String,
+    /// Domain under which clusters get `<cluster>.<domain>`.
+    #[schemars(length(min = 1))]
+    pub domain: String,
+}
+
+/// Docker containers as nodes (CAPD), for local test clusters only.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DockerInfrastructure {
+    /// Node image; `{{version}}` is replaced by the Kubernetes version (default `kindest/node:{{version}}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_image: Option<String>,
+}
+
+/// Proxmox VE VMs (CAPMOX) running Talos Linux (Talos bootstrap and control-plane providers).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxmoxInfrastructure {
+    /// Proxmox nodes VMs may be placed on.
+    #[schemars(length(min = 1))]
+    pub allowed_nodes: Vec<String>,
+    /// Proxmox node holding the VM template to clone.
+    #[schemars(length(min = 1))]
+    pub source_node: String,
+    /// VM ID of the Talos template to clone.
+    pub template_id: i32,
+    /// Bridge of the VMs' default network device (e.g. `vmbr0`).
+    #[schemars(length(min = 1))]
+    pub bridge: String,
+    /// Pool of node IP addresses (CAPMOX in-cluster IPAM).
+    pub ip_pool: IpPool,
+    /// DNS servers of the nodes.
+    #[schemars(length(min = 1))]
+    pub dns_servers: Vec<String>,
+    /// Talos Linux version of the nodes (e.g. `v1.9.5`).
+    #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+(\.[0-9]+)?$"))]
+    pub talos_version: String,
+    /// Let Cilium replace kube-proxy (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_proxy_replacement: Option<bool>,
+    /// Proxmox storage for the VMs' disks (default: the template's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// Name of the Secret with the Proxmox API credentials, referenced by the ProxmoxCluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_secret: Option<String>,
+    /// Control-plane VIP of each cluster on this infrastructure, keyed by cluster name.
+    pub control_plane_endpoints: BTreeMap<String, String>,
+}
+
+/// A range of IPv4 addresses for nodes.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct IpPool {
+    /// Addresses or ranges (`10.0.0.10-10.0.0.50`, `10.0.1.0/25`).
+    #[schemars(length(min = 1))]
+    pub addresses: Vec<String>,
+    /// Network prefix length.
+    #[schemars(range(min = 1, max = 32))]
+    pub prefix: i32,
+    /// Default gateway.
+    pub gateway: String,
+}
+
+/// A fixed control-plane endpoint.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlPlaneEndpoint {
+    /// IP address or DNS name.
+    pub host: String,
+    /// Port (default 6443).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+}
+
+/// vSphere VMs with kubeadm (CAPV), the API endpoint held by kube-vip.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct VsphereInfrastructure {
+    /// vCenter server address.
+    #[schemars(length(min = 1))]
+    pub server: String,
+    /// TLS thumbprint of vCenter's certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbprint: Option<String>,
+    /// Datacenter.
+    pub datacenter: String,
+    /// Datastore of the VMs' disks.
+    pub datastore: String,
+    /// Port group / network of the VMs.
+    pub network: String,
+    /// VM template to clone; `{{version}}` is replaced by the Kubernetes version.
+    pub template: String,
+    /// Resource pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_pool: Option<String>,
+    /// VM folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// Name of the VSphereClusterIdentity (cluster-scoped) holding the credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Control-plane VIP (held by kube-vip) of each cluster on this infrastructure, keyed by cluster name.
+    pub control_plane_endpoints: BTreeMap<String, String>,
+    /// kube-vip image (default `ghcr.io/kube-vip/kube-vip:v0.8.9`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_vip_image: Option<String>,
+    /// SSH public keys authorised for the node user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_authorized_keys: Option<Vec<String>>,
+}

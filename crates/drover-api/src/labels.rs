@@ -1,0 +1,23 @@
+//! Label and annotation keys that are part of drover's contract with the cluster.
+//!
+//! The inventory label set ([`MANAGED_BY`] = [`MANAGER`], [`CLUSTER`], [`ENVIRONMENT`] and CAPI's
+//! [`CAPI_CLUSTER_NAME`]) marks every object drover renders; pruning and deletion find objects by it.
+
+/// `app.kubernetes.io/managed-by`; drover's objects carry the value [`MANAGER`].
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// The value of [`MANAGED_BY`] and drover's server-side-apply field manager.
+pub const MANAGER: &str = "drover";
+/// The claim's name (`metadata.name` of the WorkloadCluster).
+pub const CLUSTER: &str = "drover.dev/cluster";
+/// The claim's namespace.
+pub const CLAIM_NAMESPACE: &str = "drover.dev/claim-namespace";
+/// The environment the cluster belongs to.
+pub const ENVIRONMENT: &str = "drover.dev/environment";
+/// The infrastructure the cluster is built on.
+pub const INFRASTRUCTURE: &str = "drover.dev/infrastructure";
+/// The CNI the cluster runs; add-on selectors match on it.
+pub const CNI: &str = "drover.dev/cni";
+/// Cluster API's own cluster-name label, understood by CAPI controllers.
+pub const CAPI_CLUSTER_NAME: &str = "cluster.x-k8s.io/cluster-name";
+/// Finalizer the controller puts on claims so it can clean up before they disappear.
+pub const FINALIZER: &str = "drover.dev/cleanup";

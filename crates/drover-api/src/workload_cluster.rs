@@ -1,0 +1,265 @@
+//! `WorkloadCluster`: the claim a team writes for one Kubernetes cluster.
+
+use std::collections::BTreeMap;
+
+use kube::{CustomResource, KubeSchema};
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::{Condition, Phase};
+
+/// Longest claim name: derived object names (`<name>-md-<pool>-<hash>`, `<name>-control-plane-<hash>`,
+/// the KCCM's `<name>-kccm`) must stay within the 63 characters of a DNS label.
+pub const MAX_NAME_LEN: usize = 36;
+/// Longest worker-pool name, for the same reason.
+pub const MAX_POOL_NAME_LEN: usize = 12;
+
+/// A team's request for one Kubernetes cluster: where it runs, how big it is, which version.
+///
+/// Everything not given here comes from the Environment's defaults; everything given is checked
+/// against the Environment's policy and the Infrastructure's sizes and capacity.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[kube(
+    group = "drover.dev",
+    version = "v1alpha1",
+    kind = "WorkloadCluster",
+    namespaced,
+    status = "WorkloadClusterStatus",
+    shortname = "wc",
+    category = "drover",
+    printcolumn(name = "Environment", type_ = "string", json_path = ".spec.environment"),
+    printcolumn(name = "Infrastructure", type_ = "string", json_path = ".spec.infrastructure"),
+    printcolumn(name = "Version", type_ = "string", json_path = ".status.kubernetesVersion"),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Endpoint", type_ = "string", json_path = ".status.endpoint", priority = "1"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = Rule::new("size(self.metadata.name) <= 36").message("metadata.name: at most 36 characters, so that derived object names stay within 63")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadClusterSpec {
+    /// The Environment (cluster-scoped) this cluster belongs to. Immutable.
+    #[x_kube(validation = Rule::new("self == oldSelf").message("environment is immutable"))]
+    #[schemars(length(min = 1, max = 63))]
+    pub environment: String,
+
+    /// The Infrastructure (cluster-scoped) the cluster is built on. Immutable.
+    #[x_kube(validation = Rule::new("self == oldSelf").message("infrastructure is immutable"))]
+    #[schemars(length(min = 1, max = 63))]
+    pub infrastructure: String,
+
+    /// Kubernetes version `vMAJOR.MINOR.PATCH`; defaults to the Environment's version. A pinned
+    /// version may be at most one minor version ahead of the Environment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
+    #[x_kube(validation = Rule::new("self.matches('^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$')").message("kubernetesVersion must look like v1.32.1"))]
+    pub kubernetes_version: Option<String>,
+
+    /// Control-plane settings; the Environment's defaults apply to what is omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<ControlPlaneSpec>,
+
+    /// Worker pools. When omitted, one pool `md-0` with the Environment's default replicas and size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.all(p, self.exists_one(q, q.name == p.name))").message("worker pool names must be unique"))]
+    #[schemars(length(max = 10))]
+    pub workers: Option<Vec<WorkerPool>>,
+
+    /// Pod and service networks and the CNI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSpec>,
+
+    /// How the cluster's API server is reached from outside the management cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_access: Option<ExternalAccess>,
+
+    /// Add-ons drover installs into the cluster through the CAPI Helm add-on provider (CAAPH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 8))]
+    pub addons: Option<Vec<Addon>>,
+
+    /// GitOps registration of the finished cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitops: Option<GitOpsSpec>,
+
+    /// When true, drover writes nothing for this cluster and pauses the CAPI Cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+}
+
+/// Control-plane settings of a claim.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlPlaneSpec {
+    /// Number of control-plane machines: 1, 3, 5 or 7 (odd, for etcd quorum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self in [1, 3, 5, 7]").message("controlPlane.replicas must be 1, 3, 5 or 7"))]
+    pub replicas: Option<i32>,
+    /// Size name (from the Infrastructure's `sizes`) of control-plane machines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+}
+
+/// One pool of identical worker machines (a MachineDeployment or managed node pool).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerPool {
+    /// Pool name, unique in the claim; part of object names (lowercase DNS label, ≤ 12 characters).
+    #[schemars(
+        length(min = 1, max = 12),
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    )]
+    pub name: String,
+    /// Number of machines; defaults to the Environment's `workerReplicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub replicas: Option<i32>,
+    /// Size name from the Infrastructure's `sizes`; defaults to the Environment's `size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// Kubernetes labels for this pool's nodes (set by kubelet at registration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_labels: Option<BTreeMap<String, String>>,
+}
+
+/// The cluster's networks.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkSpec {
+    /// Pod network (CIDR); defaults to `10.243.0.0/16`.
+    #[serde(default, rename = "podCIDR", skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+    /// Service network (CIDR); defaults to `10.95.0.0/16`. Must not overlap the pod network.
+    #[serde(
+        default,
+        rename = "serviceCIDR",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_cidr: Option<String>,
+    /// The CNI the cluster runs (default `cilium`). It labels the CAPI Cluster
+    /// (`drover.dev/cni`) so add-ons select on it; list it in `addons` to have drover install it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cni: Option<Cni>,
+}
+
+/// Container network interface of a cluster.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Cni {
+    /// Cilium.
+    Cilium,
+    /// Calico.
+    Calico,
+    /// The provider's own network (managed clouds, vcluster); nothing is installed.
+    Provider,
+}
+
+/// How the API server is exposed.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalAccess {
+    /// `LoadBalancer` (default on bare metal: MetalLB gives a VIP), `Ingress` (TLS passthrough by
+    /// host name), or `NodePort`. Not every provider supports every type.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ExternalAccessType>,
+    /// Host name for `Ingress` access (defaults to `<cluster>.<infrastructure ingress domain>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// The kinds of external access.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+pub enum ExternalAccessType {
+    /// A Service of type LoadBalancer.
+    LoadBalancer,
+    /// An Ingress with TLS passthrough.
+    Ingress,
+    /// A Service of type NodePort.
+    NodePort,
+}
+
+/// Add-ons drover can install.
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Addon {
+    /// Cilium CNI (Helm chart `cilium/cilium`), pointed at the cluster's API endpoint.
+    Cilium,
+    /// Calico CNI (Helm chart `projectcalico/tigera-operator`).
+    Calico,
+    /// metrics-server (Helm chart `metrics-server/metrics-server`).
+    MetricsServer,
+}
+
+/// GitOps registration.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct GitOpsSpec {
+    /// Argo CD registration as a declarative cluster Secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argocd: Option<ArgoCdSpec>,
+}
+
+/// Argo CD registration settings.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ArgoCdSpec {
+    /// Namespace Argo CD runs in (default `argocd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Extra labels on the cluster Secret, for ApplicationSet cluster generators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Set false to skip registration (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// Observed state, written by the controller only.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadClusterStatus {
+    /// One-word summary of the conditions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// The `metadata.generation` last reconciled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Conditions, one per type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    /// The API server URL of the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The Kubernetes version the control plane reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+    /// The version drover is moving the cluster to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_version: Option<String>,
+    /// Control-plane machines ready / desired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<ReplicaCounts>,
+    /// Worker machines ready / desired, over all pools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<ReplicaCounts>,
+}
+
+/// Ready and desired machine counts.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaCounts {
+    /// Machines that are ready.
+    pub ready: i32,
+    /// Machines wanted.
+    pub desired: i32,
+}

@@ -1,0 +1,11 @@
+//! drover's pure core: fleet loading, resolve and validate, rendering and planning.
+//!
+//! Nothing here talks to an API server or the network, and nothing is async: the same code runs in
+//! the offline CLI (`drover validate/render/plan`) and inside the controller, so what `plan`
+//! shows is what the controller applies. The only I/O is reading a fleet directory
+//! ([`fleet::load_dir`]) and, in `render`'s writer, writing files.
+
+pub mod diagnostics;
+pub mod fleet;
+
+pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
