@@ -6,6 +6,15 @@
 //! ([`fleet::load_dir`]) and, in `render`'s writer, writing files.
 
 pub mod diagnostics;
+pub mod fixtures;
 pub mod fleet;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
+pub mod duration;
+pub mod naming;
+pub mod pipeline;
+pub mod providers;
+pub mod render;
+pub mod quantity;
+pub mod resolve;
+pub mod version;

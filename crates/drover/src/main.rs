@@ -1,5 +1,22 @@
-fn main() {
-    for crd in drover_api::crds() {
-        println!("---\n{}", serde_json::to_string_pretty(&crd).unwrap());
+//! `drover`: Kubernetes clusters as a service on top of Cluster API.
+//!
+//! A thin binary: argument parsing and output formatting. All logic lives in `drover-core`
+//! (offline: validate, render, plan) and `drover-kube` (the controller's API-server I/O).
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
     }
 }

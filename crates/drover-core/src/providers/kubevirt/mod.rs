@@ -1,0 +1,142 @@
+//! KubeVirt on bare metal (CAPK, `infrastructure.cluster.x-k8s.io/v1alpha1`): VMs in the
+//! management cluster, kubeadm inside them, and a per-cluster KubeVirt cloud controller.
+
+mod kccm;
+mod machine_template;
+
+pub use kccm::DEFAULT_KCCM_IMAGE;
+pub use machine_template::LIVE_MIGRATION_ANNOTATION;
+
+use drover_api::infrastructure::{KubevirtInfrastructure, ServiceType};
+use drover_api::workload_cluster::ExternalAccessType;
+use drover_api::ProviderKind;
+use serde_json::json;
+
+use super::{Issue, Provider, ProviderParts};
+use crate::render::kubeadm::{self, KubeadmNodeSettings};
+use crate::render::meta::{object, MetaBuilder};
+use crate::render::{capi, AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef};
+use crate::resolve::{ResolvedCluster, ResolvedSize};
+use machine_template::{machine_template, Role};
+
+/// apiVersion of CAPK's kinds.
+pub const CAPK_V1ALPHA1: &str = "infrastructure.cluster.x-k8s.io/v1alpha1";
+/// Label on each VM (and so its virt-launcher pod) naming its role in the cluster; the
+/// anti-affinity rules select on it.
+pub const ROLE_LABEL: &str = "drover.dev/role";
+
+/// The KubeVirt provider for one Infrastructure's settings.
+pub struct Kubevirt<'a> {
+    settings: &'a KubevirtInfrastructure,
+}
+
+impl<'a> Kubevirt<'a> {
+    /// The provider with the Infrastructure's `kubevirt` block.
+    pub fn new(settings: &'a KubevirtInfrastructure) -> Self {
+        Self { settings }
+    }
+
+    fn service_type(&self, cluster: &ResolvedCluster) -> &'static str {
+        match cluster.external_access {
+            Some(ExternalAccessType::LoadBalancer) => "LoadBalancer",
+            Some(ExternalAccessType::NodePort) => "NodePort",
+            // Ingress is refused by `check`.
+            Some(ExternalAccessType::Ingress) | None => match self.settings.control_plane_service {
+                Some(ServiceType::NodePort) => "NodePort",
+                Some(ServiceType::ClusterIP) => "ClusterIP",
+                Some(ServiceType::LoadBalancer) | None => "LoadBalancer",
+            },
+        }
+    }
+}
+
+fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
+    let mut missing = Vec::new();
+    if size.cpu.is_none() {
+        missing.push("cpu");
+    }
+    if size.memory.is_none() {
+        missing.push("memory");
+    }
+    if size.disk.is_none() {
+        missing.push("disk");
+    }
+    if !missing.is_empty() {
+        issues.push(Issue::new(
+            field,
+            format!("size `{}` has no {} (KubeVirt VMs need cpu, memory and disk)", size.name, missing.join(", ")),
+        ));
+    }
+    if size.instance_type.is_some() {
+        issues.push(Issue::new(field, format!("size `{}` sets instanceType, which KubeVirt does not use", size.name)));
+    }
+}
+
+impl Provider for Kubevirt<'_> {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Kubevirt
+    }
+
+    fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        if cluster.external_access == Some(ExternalAccessType::Ingress) {
+            issues.push(Issue::new(
+                "spec.externalAccess.type",
+                "`Ingress` access is not supported by provider `kubevirt` (use LoadBalancer or NodePort)",
+            ));
+        }
+        if cluster.external_host.is_some() {
+            issues.push(Issue::new(
+                "spec.externalAccess.host",
+                "a host name is only used with Ingress access, which provider `kubevirt` does not support",
+            ));
+        }
+        check_size(&mut issues, "spec.controlPlane.size", &cluster.control_plane.size);
+        for (index, pool) in cluster.workers.iter().enumerate() {
+            check_size(&mut issues, &format!("spec.workers[{index}].size"), &pool.size);
+        }
+        issues
+    }
+
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+        let infra_cluster = object(
+            CAPK_V1ALPHA1,
+            "KubevirtCluster",
+            MetaBuilder::namespaced(cluster, &cluster.name),
+            json!({ "spec": { "controlPlaneServiceTemplate": { "spec": { "type": self.service_type(cluster) } } } }),
+        );
+        let node_settings = KubeadmNodeSettings::default();
+
+        let cp_template = machine_template(
+            cluster,
+            self.settings,
+            Role::ControlPlane { replicas: cluster.control_plane.replicas },
+            &cluster.control_plane.size,
+        );
+        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
+
+        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
+        for pool in &cluster.workers {
+            let template = machine_template(cluster, self.settings, Role::Worker(&pool.name), &pool.size);
+            let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
+            let deployment = capi::machine_deployment(
+                cluster,
+                pool,
+                &TypedRef::to(&Manifest(bootstrap.clone())),
+                &TypedRef::to(&Manifest(template.clone())),
+            );
+            objects.extend([template, bootstrap, deployment]);
+        }
+        objects.extend(kccm::objects(cluster, self.settings.cloud_controller_image.as_deref()));
+
+        Ok(ProviderParts {
+            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
+            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            objects,
+            machine_health_checks: true,
+            pod_security: PodSecurityLevel::Privileged,
+            addons: AddonSettings::default(),
+        })
+    }
+}

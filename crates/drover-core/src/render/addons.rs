@@ -1,0 +1,100 @@
+//! Add-ons installed into a workload cluster by the CAPI Helm add-on provider (CAAPH): one
+//! `HelmChartProxy` per add-on in the cluster's namespace, selecting only this cluster by label.
+//! Values use CAAPH's Go templating over the Cluster object, so they follow the live endpoint.
+
+use drover_api::labels;
+use drover_api::workload_cluster::Addon;
+use serde_json::{json, Value};
+
+use super::meta::{object, MetaBuilder};
+use crate::resolve::{addon_name, ResolvedCluster};
+
+/// apiVersion of CAAPH's kinds.
+pub const CAAPH_V1ALPHA1: &str = "addons.cluster.x-k8s.io/v1alpha1";
+
+/// Pinned chart versions. Bumping one changes every cluster's add-on on its next reconcile.
+pub const CILIUM_CHART_VERSION: &str = "1.17.4";
+/// Calico's tigera-operator chart.
+pub const CALICO_CHART_VERSION: &str = "v3.29.3";
+/// metrics-server chart.
+pub const METRICS_SERVER_CHART_VERSION: &str = "3.12.2";
+
+/// Knobs a provider sets for the add-ons of its clusters.
+#[derive(Clone, Debug, Default)]
+pub struct AddonSettings {
+    /// Let Cilium replace kube-proxy (the provider then skips kube-proxy).
+    pub kube_proxy_replacement: bool,
+}
+
+/// The HelmChartProxies of `cluster`'s add-ons.
+pub fn helm_chart_proxies(cluster: &ResolvedCluster, settings: &AddonSettings) -> Vec<Value> {
+    cluster.addons.iter().map(|addon| helm_chart_proxy(cluster, *addon, settings)).collect()
+}
+
+fn helm_chart_proxy(cluster: &ResolvedCluster, addon: Addon, settings: &AddonSettings) -> Value {
+    let (repo, chart, version, namespace, values) = match addon {
+        Addon::Cilium => ("https://helm.cilium.io", "cilium", CILIUM_CHART_VERSION, "kube-system", cilium_values(cluster, settings)),
+        Addon::Calico => (
+            "https://docs.tigera.io/calico/charts",
+            "tigera-operator",
+            CALICO_CHART_VERSION,
+            "tigera-operator",
+            calico_values(cluster),
+        ),
+        Addon::MetricsServer => (
+            "https://kubernetes-sigs.github.io/metrics-server/",
+            "metrics-server",
+            METRICS_SERVER_CHART_VERSION,
+            "kube-system",
+            "args:\n  - --kubelet-insecure-tls\n".to_owned(),
+        ),
+    };
+    let name = format!("{}-{}", cluster.name, addon_name(addon));
+    object(
+        CAAPH_V1ALPHA1,
+        "HelmChartProxy",
+        MetaBuilder::namespaced(cluster, &name),
+        json!({
+            "spec": {
+                "clusterSelector": { "matchLabels": { labels::CLUSTER: cluster.name } },
+                "repoURL": repo,
+                "chartName": chart,
+                "version": version,
+                "releaseName": addon_name(addon),
+                "namespace": namespace,
+                "valuesTemplate": values,
+                "options": {
+                    "wait": true,
+                    "timeout": "10m",
+                    "install": { "createNamespace": true },
+                },
+            }
+        }),
+    )
+}
+
+/// Cilium values: native routing on the pod CIDR, pointed at the cluster's API endpoint (from the
+/// Cluster object, so it follows whatever VIP MetalLB or the provider assigned).
+fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String {
+    format!(
+        "k8sServiceHost: {{{{ .Cluster.spec.controlPlaneEndpoint.host }}}}\n\
+         k8sServicePort: {{{{ .Cluster.spec.controlPlaneEndpoint.port }}}}\n\
+         kubeProxyReplacement: {kpr}\n\
+         ipam:\n  mode: kubernetes\n\
+         routingMode: native\n\
+         ipv4NativeRoutingCIDR: {pods}\n\
+         autoDirectNodeRoutes: true\n\
+         enableIPv4Masquerade: true\n\
+         cluster:\n  name: {name}\n",
+        kpr = settings.kube_proxy_replacement,
+        pods = cluster.network.pod_cidr,
+        name = cluster.name,
+    )
+}
+
+fn calico_values(cluster: &ResolvedCluster) -> String {
+    format!(
+        "installation:\n  cni:\n    type: Calico\n  calicoNetwork:\n    bgp: Disabled\n    ipPools:\n      - cidr: {pods}\n        encapsulation: VXLAN\n",
+        pods = cluster.network.pod_cidr,
+    )
+}

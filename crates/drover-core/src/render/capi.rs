@@ -1,0 +1,135 @@
+//! The provider-independent Cluster API core objects (`cluster.x-k8s.io/v1beta2`): the Cluster,
+//! MachineDeployments and MachineHealthChecks. Providers supply the references they point to.
+
+use drover_api::labels;
+use serde_json::{json, Value};
+
+use super::manifest::TypedRef;
+use super::meta::{object, MetaBuilder};
+use crate::resolve::{cni_name, ResolvedCluster, WorkerGroup};
+
+/// apiVersion of CAPI core kinds.
+pub const CAPI_V1BETA2: &str = "cluster.x-k8s.io/v1beta2";
+/// Label CAPI puts on every Machine of a MachineDeployment.
+pub const DEPLOYMENT_NAME_LABEL: &str = "cluster.x-k8s.io/deployment-name";
+/// Label CAPI puts on control-plane Machines.
+pub const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
+
+/// The CAPI `Cluster`, pointing at the provider's control plane and infrastructure objects.
+pub fn cluster(cluster: &ResolvedCluster, control_plane: &TypedRef, infrastructure: &TypedRef) -> Value {
+    let meta = MetaBuilder::namespaced(cluster, &cluster.name)
+        .label(labels::CNI, cni_name(cluster.network.cni))
+        .label(labels::INFRASTRUCTURE, &cluster.infrastructure);
+    object(
+        CAPI_V1BETA2,
+        "Cluster",
+        meta,
+        json!({
+            "spec": {
+                "clusterNetwork": {
+                    "pods": { "cidrBlocks": [cluster.network.pod_cidr.to_string()] },
+                    "services": { "cidrBlocks": [cluster.network.service_cidr.to_string()] },
+                },
+                "controlPlaneRef": control_plane.to_json(),
+                "infrastructureRef": infrastructure.to_json(),
+            }
+        }),
+    )
+}
+
+/// Name of a worker pool's MachineDeployment (`payments-md-0`).
+pub fn machine_deployment_name(cluster: &ResolvedCluster, pool: &WorkerGroup) -> String {
+    format!("{}-{}", cluster.name, pool.name)
+}
+
+/// A MachineDeployment for `pool`, using the given bootstrap and infrastructure templates.
+/// Rolls one machine at a time with one surge machine, so capacity needs one extra VM per pool.
+pub fn machine_deployment(
+    cluster: &ResolvedCluster,
+    pool: &WorkerGroup,
+    bootstrap: &TypedRef,
+    infrastructure: &TypedRef,
+) -> Value {
+    let name = machine_deployment_name(cluster, pool);
+    let mut template_labels = serde_json::Map::new();
+    template_labels.insert(labels::CAPI_CLUSTER_NAME.to_owned(), json!(cluster.name));
+    template_labels.insert(DEPLOYMENT_NAME_LABEL.to_owned(), json!(name));
+    object(
+        CAPI_V1BETA2,
+        "MachineDeployment",
+        MetaBuilder::namespaced(cluster, &name),
+        json!({
+            "spec": {
+                "clusterName": cluster.name,
+                "replicas": pool.replicas,
+                "selector": { "matchLabels": template_labels.clone() },
+                "rollout": {
+                    "strategy": {
+                        "type": "RollingUpdate",
+                        "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 },
+                    }
+                },
+                "template": {
+                    "metadata": { "labels": template_labels },
+                    "spec": {
+                        "clusterName": cluster.name,
+                        "version": cluster.version.to_string(),
+                        "bootstrap": { "configRef": bootstrap.to_json() },
+                        "infrastructureRef": infrastructure.to_json(),
+                    }
+                }
+            }
+        }),
+    )
+}
+
+/// Health checks: one for the control plane, one per worker pool. Nodes that stay not-Ready or
+/// Unknown for 5 minutes are remediated; remediation stops when too many are unhealthy at once.
+pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
+    let node_conditions = json!([
+        { "type": "Ready", "status": "Unknown", "timeoutSeconds": 300 },
+        { "type": "Ready", "status": "False", "timeoutSeconds": 300 },
+    ]);
+    let mut checks = vec![object(
+        CAPI_V1BETA2,
+        "MachineHealthCheck",
+        MetaBuilder::namespaced(cluster, format!("{}-control-plane", cluster.name)),
+        json!({
+            "spec": {
+                "clusterName": cluster.name,
+                "selector": { "matchLabels": {
+                    labels::CAPI_CLUSTER_NAME: cluster.name,
+                    CONTROL_PLANE_LABEL: "",
+                }},
+                "checks": {
+                    "nodeStartupTimeoutSeconds": 1200,
+                    "unhealthyNodeConditions": node_conditions,
+                },
+                "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "33%" } },
+            }
+        }),
+    )];
+    for pool in &cluster.workers {
+        let deployment = machine_deployment_name(cluster, pool);
+        checks.push(object(
+            CAPI_V1BETA2,
+            "MachineHealthCheck",
+            MetaBuilder::namespaced(cluster, &deployment),
+            json!({
+                "spec": {
+                    "clusterName": cluster.name,
+                    "selector": { "matchLabels": {
+                        labels::CAPI_CLUSTER_NAME: cluster.name,
+                        DEPLOYMENT_NAME_LABEL: deployment,
+                    }},
+                    "checks": {
+                        "nodeStartupTimeoutSeconds": 1200,
+                        "unhealthyNodeConditions": node_conditions,
+                    },
+                    "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
+                }
+            }),
+        ));
+    }
+    checks
+}

@@ -1,0 +1,89 @@
+//! kubeadm-based control planes and worker bootstrap (`KubeadmControlPlane`,
+//! `KubeadmConfigTemplate`, v1beta2), shared by the providers whose nodes run kubeadm
+//! (KubeVirt, Docker, vSphere, AWS self-managed). A provider says what is particular to its
+//! nodes through [`KubeadmNodeSettings`].
+
+use serde_json::{json, Value};
+
+use super::hash::hashed_name;
+use super::manifest::TypedRef;
+use super::meta::{object, MetaBuilder};
+use crate::resolve::{ResolvedCluster, WorkerGroup};
+
+/// apiVersion of the kubeadm control-plane provider.
+pub const CONTROLPLANE_V1BETA2: &str = "controlplane.cluster.x-k8s.io/v1beta2";
+/// apiVersion of the kubeadm bootstrap provider.
+pub const BOOTSTRAP_V1BETA2: &str = "bootstrap.cluster.x-k8s.io/v1beta2";
+/// containerd's socket, the CRI of every kubeadm node image drover renders for.
+pub const CONTAINERD_SOCKET: &str = "unix:///var/run/containerd/containerd.sock";
+
+/// What a provider's kubeadm nodes need beyond the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct KubeadmNodeSettings {
+    /// kubelet flags for every node (`("cloud-provider", "external")`).
+    pub kubelet_extra_args: Vec<(String, String)>,
+    /// Files written before kubeadm runs, on control-plane nodes only (e.g. static pods).
+    pub control_plane_files: Vec<Value>,
+    /// Commands run before kubeadm on control-plane nodes.
+    pub control_plane_pre_commands: Vec<String>,
+    /// Extra Subject Alternative Names of the API server certificate.
+    pub api_server_cert_sans: Vec<String>,
+}
+
+fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>) -> Value {
+    let mut args: Vec<Value> =
+        settings.kubelet_extra_args.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+    if let Some(labels) = node_labels {
+        args.push(json!({ "name": "node-labels", "value": labels }));
+    }
+    let mut registration = json!({ "criSocket": CONTAINERD_SOCKET });
+    if !args.is_empty() {
+        registration["kubeletExtraArgs"] = Value::Array(args);
+    }
+    registration
+}
+
+/// The KubeadmControlPlane of `cluster`, using the control-plane machine template `template`.
+/// Rolls one machine at a time with one surge machine (`maxSurge: 1`).
+pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &KubeadmNodeSettings) -> Value {
+    let registration = node_registration(settings, None);
+    let mut config = json!({
+        "initConfiguration": { "nodeRegistration": registration.clone() },
+        "joinConfiguration": { "nodeRegistration": registration },
+    });
+    if !settings.api_server_cert_sans.is_empty() {
+        config["clusterConfiguration"] = json!({ "apiServer": { "certSANs": settings.api_server_cert_sans } });
+    }
+    if !settings.control_plane_files.is_empty() {
+        config["files"] = Value::Array(settings.control_plane_files.clone());
+    }
+    if !settings.control_plane_pre_commands.is_empty() {
+        config["preKubeadmCommands"] = json!(settings.control_plane_pre_commands);
+    }
+    object(
+        CONTROLPLANE_V1BETA2,
+        "KubeadmControlPlane",
+        MetaBuilder::namespaced(cluster, format!("{}-control-plane", cluster.name)),
+        json!({
+            "spec": {
+                "replicas": cluster.control_plane.replicas,
+                "version": cluster.version.to_string(),
+                "machineTemplate": { "spec": { "infrastructureRef": template.to_json() } },
+                "kubeadmConfigSpec": config,
+                "rollout": { "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1 } } },
+            }
+        }),
+    )
+}
+
+/// The KubeadmConfigTemplate for a worker pool, named by content hash (templates are immutable:
+/// a change makes a new template and rolls the pool).
+pub fn worker_config_template(cluster: &ResolvedCluster, pool: &WorkerGroup, settings: &KubeadmNodeSettings) -> Value {
+    let labels = (!pool.node_labels.is_empty())
+        .then(|| pool.node_labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","));
+    let spec = json!({
+        "template": { "spec": { "joinConfiguration": { "nodeRegistration": node_registration(settings, labels) } } }
+    });
+    let name = hashed_name(&format!("{}-{}", cluster.name, pool.name), &spec);
+    object(BOOTSTRAP_V1BETA2, "KubeadmConfigTemplate", MetaBuilder::namespaced(cluster, name), json!({ "spec": spec }))
+}

@@ -1,0 +1,161 @@
+//! The resolved cluster: a claim with every default applied and every reference looked up.
+//! This is the only input the renderers and the capacity planner see.
+
+use std::collections::BTreeMap;
+
+use drover_api::infrastructure::{
+    AwsInfrastructure, AzureInfrastructure, DockerInfrastructure, GcpInfrastructure,
+    KubevirtInfrastructure, ProxmoxInfrastructure, VclusterInfrastructure, VsphereInfrastructure,
+};
+use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
+use drover_api::ProviderKind;
+use ipnet::IpNet;
+
+use crate::quantity::Quantity;
+use crate::version::KubeVersion;
+
+/// A fully resolved cluster, ready to render.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedCluster {
+    /// Cluster name (the claim's `metadata.name`), unique in the fleet.
+    pub name: String,
+    /// Namespace of the claim.
+    pub claim_namespace: String,
+    /// Namespace on the management cluster that holds the cluster's CAPI objects.
+    pub namespace: String,
+    /// Environment name.
+    pub environment: String,
+    /// Infrastructure name.
+    pub infrastructure: String,
+    /// The infrastructure's provider block.
+    pub provider: ProviderSpec,
+    /// Kubernetes version to run.
+    pub version: KubeVersion,
+    /// Control-plane machines.
+    pub control_plane: MachineGroup,
+    /// Worker pools, in claim order.
+    pub workers: Vec<WorkerGroup>,
+    /// Pod and service networks and CNI.
+    pub network: Network,
+    /// External access chosen by the claim; `None` means the provider's default.
+    pub external_access: Option<ExternalAccessType>,
+    /// Host name for Ingress access, when given.
+    pub external_host: Option<String>,
+    /// Add-ons to install, sorted and unique.
+    pub addons: Vec<Addon>,
+    /// Argo CD registration, unless disabled.
+    pub argocd: Option<ArgoCdRegistration>,
+    /// Whether the claim is paused.
+    pub paused: bool,
+}
+
+impl ResolvedCluster {
+    /// The provider kind.
+    pub fn provider_kind(&self) -> ProviderKind {
+        self.provider.kind()
+    }
+}
+
+/// The provider block of the cluster's Infrastructure (cloned, so a resolved cluster stands alone).
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum ProviderSpec {
+    Kubevirt(KubevirtInfrastructure),
+    Vcluster(VclusterInfrastructure),
+    Docker(DockerInfrastructure),
+    Proxmox(ProxmoxInfrastructure),
+    Vsphere(VsphereInfrastructure),
+    Aws(AwsInfrastructure),
+    Azure(AzureInfrastructure),
+    Gcp(GcpInfrastructure),
+}
+
+impl ProviderSpec {
+    /// Which provider this is.
+    pub fn kind(&self) -> ProviderKind {
+        match self {
+            Self::Kubevirt(_) => ProviderKind::Kubevirt,
+            Self::Vcluster(_) => ProviderKind::Vcluster,
+            Self::Docker(_) => ProviderKind::Docker,
+            Self::Proxmox(_) => ProviderKind::Proxmox,
+            Self::Vsphere(_) => ProviderKind::Vsphere,
+            Self::Aws(_) => ProviderKind::Aws,
+            Self::Azure(_) => ProviderKind::Azure,
+            Self::Gcp(_) => ProviderKind::Gcp,
+        }
+    }
+
+    /// The single provider block of an Infrastructure spec, if exactly one is set.
+    pub fn from_spec(spec: &drover_api::InfrastructureSpec) -> Option<Self> {
+        let blocks = [
+            spec.kubevirt.clone().map(Self::Kubevirt),
+            spec.vcluster.clone().map(Self::Vcluster),
+            spec.docker.clone().map(Self::Docker),
+            spec.proxmox.clone().map(Self::Proxmox),
+            spec.vsphere.clone().map(Self::Vsphere),
+            spec.aws.clone().map(Self::Aws),
+            spec.azure.clone().map(Self::Azure),
+            spec.gcp.clone().map(Self::Gcp),
+        ];
+        let mut set = blocks.into_iter().flatten();
+        let first = set.next()?;
+        set.next().is_none().then_some(first)
+    }
+}
+
+/// A machine size with quantities parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedSize {
+    /// The size's name in the Infrastructure.
+    pub name: String,
+    /// Virtual CPUs.
+    pub cpu: Option<u32>,
+    /// Memory.
+    pub memory: Option<Quantity>,
+    /// Root disk.
+    pub disk: Option<Quantity>,
+    /// Cloud instance / machine type.
+    pub instance_type: Option<String>,
+}
+
+/// The control plane's machines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineGroup {
+    /// Number of machines.
+    pub replicas: i32,
+    /// Their size.
+    pub size: ResolvedSize,
+}
+
+/// One worker pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerGroup {
+    /// Pool name (`md-0`).
+    pub name: String,
+    /// Number of machines.
+    pub replicas: i32,
+    /// Their size.
+    pub size: ResolvedSize,
+    /// Labels for the pool's nodes.
+    pub node_labels: BTreeMap<String, String>,
+}
+
+/// Cluster networks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Network {
+    /// Pod CIDR.
+    pub pod_cidr: IpNet,
+    /// Service CIDR.
+    pub service_cidr: IpNet,
+    /// CNI.
+    pub cni: Cni,
+}
+
+/// Where and how the cluster is registered in Argo CD.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgoCdRegistration {
+    /// Argo CD's namespace.
+    pub namespace: String,
+    /// Labels of the cluster Secret (drover's plus the claim's).
+    pub labels: BTreeMap<String, String>,
+}

@@ -1,0 +1,18 @@
+//! One module per subcommand.
+
+mod crds;
+mod render;
+mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand and returns its exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Render(args) => render::run(&args),
+        Command::Crds(args) => crds::run(&args),
+    }
+}

@@ -1,0 +1,84 @@
+//! `drover validate DIR`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use drover_core::fleet::{self, Fleet};
+use drover_core::pipeline::{self, Validation};
+use drover_core::Diagnostic;
+use serde_json::json;
+
+use crate::cli::{ReportFormat, ValidateArgs};
+
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    let outcome = check(&args.dir);
+    match args.output {
+        ReportFormat::Text => {
+            for problem in &outcome.problems {
+                println!("{problem}");
+            }
+            if outcome.problems.is_empty() {
+                println!("{}: valid", outcome.summary());
+            } else {
+                println!("{}: {} problem(s)", outcome.summary(), outcome.problems.len());
+            }
+        }
+        ReportFormat::Json => {
+            let report = json!({
+                "valid": outcome.problems.is_empty(),
+                "clusters": outcome.clusters,
+                "environments": outcome.environments,
+                "infrastructures": outcome.infrastructures,
+                "problems": outcome.problems,
+            });
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+    }
+    Ok(if outcome.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// What `validate` found in a fleet directory.
+pub struct Outcome {
+    /// Claims read.
+    pub clusters: usize,
+    /// Environments the claims use (or defined, when there are no claims).
+    pub environments: usize,
+    /// Infrastructures the claims use (or defined).
+    pub infrastructures: usize,
+    /// Every problem.
+    pub problems: Vec<Diagnostic>,
+    /// The fleet and its validation, when it could be loaded.
+    pub validated: Option<(Fleet, Validation)>,
+}
+
+impl Outcome {
+    fn summary(&self) -> String {
+        format!(
+            "{} clusters in {} environments on {} infrastructures",
+            self.clusters, self.environments, self.infrastructures
+        )
+    }
+}
+
+/// Loads and validates `dir`.
+pub fn check(dir: &Path) -> Outcome {
+    let fleet = match fleet::load_dir(dir) {
+        Ok(fleet) => fleet,
+        Err(problems) => {
+            return Outcome { clusters: 0, environments: 0, infrastructures: 0, problems: problems.0, validated: None };
+        }
+    };
+    let validation = pipeline::validate(&fleet);
+    let used = |names: BTreeSet<&str>, defined: usize| if names.is_empty() { defined } else { names.len() };
+    let environments = used(fleet.clusters.iter().map(|c| c.object.spec.environment.as_str()).collect(), fleet.environments.len());
+    let infrastructures =
+        used(fleet.clusters.iter().map(|c| c.object.spec.infrastructure.as_str()).collect(), fleet.infrastructures.len());
+    Outcome {
+        clusters: fleet.clusters.len(),
+        environments,
+        infrastructures,
+        problems: validation.diagnostics.clone(),
+        validated: Some((fleet, validation)),
+    }
+}
