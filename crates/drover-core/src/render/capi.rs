@@ -83,6 +83,10 @@ pub fn machine_deployment(
     )
 }
 
+/// How long a new machine may take to become a Node: VM clusters import a 100 GiB boot disk and
+/// run an SSH bootstrap check first, which CAPI's 10 minute default does not cover.
+pub const NODE_STARTUP_TIMEOUT_SECONDS: i32 = 1800;
+
 /// Health checks: one for the control plane, one per worker pool. Nodes that stay not-Ready or
 /// Unknown for 5 minutes are remediated; remediation stops when too many are unhealthy at once.
 pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
@@ -102,7 +106,7 @@ pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
                     CONTROL_PLANE_LABEL: "",
                 }},
                 "checks": {
-                    "nodeStartupTimeoutSeconds": 1200,
+                    "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
                     "unhealthyNodeConditions": node_conditions,
                 },
                 "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "33%" } },
@@ -123,7 +127,7 @@ pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
                         DEPLOYMENT_NAME_LABEL: deployment,
                     }},
                     "checks": {
-                        "nodeStartupTimeoutSeconds": 1200,
+                        "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
                         "unhealthyNodeConditions": node_conditions,
                     },
                     "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },

@@ -28,6 +28,9 @@ pub struct KubeadmNodeSettings {
     pub control_plane_pre_commands: Vec<String>,
     /// Extra Subject Alternative Names of the API server certificate.
     pub api_server_cert_sans: Vec<String>,
+    /// Roll the control plane by removing a machine before adding its replacement. Needed where
+    /// a surge machine has nowhere to go (hard anti-affinity with as many hosts as replicas).
+    pub control_plane_scale_in_first: bool,
 }
 
 fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>) -> Value {
@@ -44,7 +47,8 @@ fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>
 }
 
 /// The KubeadmControlPlane of `cluster`, using the control-plane machine template `template`.
-/// Rolls one machine at a time with one surge machine (`maxSurge: 1`).
+/// Rolls one machine at a time, with one surge machine (`maxSurge: 1`) unless the provider asks
+/// to scale in first (only allowed from 3 replicas, where etcd keeps quorum with one gone).
 pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &KubeadmNodeSettings) -> Value {
     let registration = node_registration(settings, None);
     let mut config = json!({
@@ -60,6 +64,7 @@ pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &
     if !settings.control_plane_pre_commands.is_empty() {
         config["preKubeadmCommands"] = json!(settings.control_plane_pre_commands);
     }
+    let max_surge = if settings.control_plane_scale_in_first && cluster.control_plane.replicas >= 3 { 0 } else { 1 };
     object(
         CONTROLPLANE_V1BETA2,
         "KubeadmControlPlane",
@@ -68,9 +73,13 @@ pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &
             "spec": {
                 "replicas": cluster.control_plane.replicas,
                 "version": cluster.version.to_string(),
-                "machineTemplate": { "spec": { "infrastructureRef": template.to_json() } },
+                "machineTemplate": { "spec": {
+                    "infrastructureRef": template.to_json(),
+                    "deletion": { "nodeDrainTimeoutSeconds": 600, "nodeVolumeDetachTimeoutSeconds": 300 },
+                }},
                 "kubeadmConfigSpec": config,
-                "rollout": { "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1 } } },
+                "rollout": { "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": max_surge } } },
+                "remediation": { "maxRetry": 3, "retryPeriodSeconds": 300, "minHealthyPeriodSeconds": 3600 },
             }
         }),
     )

@@ -127,10 +127,13 @@ pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, Rend
     })
 }
 
+/// The cluster's namespace, enforcing `level` and warning/auditing at `restricted` so what
+/// would break under the strictest level shows up in events and audit logs.
 fn namespace(cluster: &ResolvedCluster, level: PodSecurityLevel) -> Value {
     let meta = MetaBuilder::cluster_scoped(cluster, &cluster.namespace)
         .label("pod-security.kubernetes.io/enforce", level.as_str())
-        .label("pod-security.kubernetes.io/warn", level.as_str())
-        .label("pod-security.kubernetes.io/audit", level.as_str());
+        .label("pod-security.kubernetes.io/enforce-version", "latest")
+        .label("pod-security.kubernetes.io/warn", PodSecurityLevel::Restricted.as_str())
+        .label("pod-security.kubernetes.io/audit", PodSecurityLevel::Restricted.as_str());
     object("v1", "Namespace", meta, json!({}))
 }

@@ -16,74 +16,95 @@ use crate::resolve::ResolvedCluster;
 
 /// KCCM image used when the Infrastructure does not pin one.
 pub const DEFAULT_KCCM_IMAGE: &str = "quay.io/kubevirt/kubevirt-cloud-controller-manager:v0.5.1";
-const SERVICE_ACCOUNT: &str = "cloud-controller-manager";
 const APP_LABEL: &str = "kubevirt-cloud-controller-manager";
+/// CAPK deletes objects carrying this label (and the cluster-name label) with the cluster.
+const CAPK_EXTRA_RESOURCE: (&str, &str) = ("capk.cluster.x-k8s.io/template-kind", "extra-resource");
 
 fn name(cluster: &ResolvedCluster) -> String {
     format!("{}-kccm", cluster.name)
 }
 
-/// ServiceAccount, Role, RoleBinding, ConfigMap and Deployment of the cluster's KCCM.
+fn meta(cluster: &ResolvedCluster, name: impl Into<String>) -> MetaBuilder {
+    MetaBuilder::namespaced(cluster, name).label(CAPK_EXTRA_RESOURCE.0, CAPK_EXTRA_RESOURCE.1)
+}
+
+/// ServiceAccount, Role, RoleBinding, ConfigMap and Deployment of the cluster's KCCM. Names
+/// carry the cluster's name (upstream's fixed names allow one cluster per namespace).
 pub fn objects(cluster: &ResolvedCluster, image: Option<&str>) -> Vec<Value> {
     let name = name(cluster);
-    let meta = || MetaBuilder::namespaced(cluster, &name);
+    let config_map = format!("{name}-cloud-config");
     vec![
-        object("v1", "ServiceAccount", MetaBuilder::namespaced(cluster, SERVICE_ACCOUNT), json!({})),
+        object("v1", "ServiceAccount", meta(cluster, &name), json!({})),
         object(
             "rbac.authorization.k8s.io/v1",
             "Role",
-            meta(),
+            meta(cluster, &name),
+            // Exactly what the KCCM needs in the cluster's namespace (upstream CAPK's rules).
             json!({ "rules": [
                 { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachines"], "verbs": ["get", "watch", "list"] },
                 { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachineinstances"], "verbs": ["get", "watch", "list", "update"] },
                 { "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"] },
                 { "apiGroups": [""], "resources": ["services"], "verbs": ["*"] },
-                { "apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "watch", "list", "create", "update", "delete"] },
             ]}),
         ),
         object(
             "rbac.authorization.k8s.io/v1",
             "RoleBinding",
-            meta(),
+            meta(cluster, &name),
             json!({
                 "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name },
-                "subjects": [ { "kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": cluster.namespace } ],
+                "subjects": [ { "kind": "ServiceAccount", "name": name, "namespace": cluster.namespace } ],
             }),
         ),
         object(
             "v1",
             "ConfigMap",
-            meta(),
+            meta(cluster, &config_map),
+            // zoneAndRegionEnabled would need cluster-wide node reads the namespaced Role lacks.
             json!({ "data": { "cloud-config": format!(
                 "loadBalancer:\n  creationPollInterval: 5\n  creationPollTimeout: 60\nnamespace: {}\ninstancesV2:\n  enabled: true\n  zoneAndRegionEnabled: false\n",
                 cluster.namespace
             )}}),
         ),
-        deployment(cluster, &name, image.unwrap_or(DEFAULT_KCCM_IMAGE)),
+        deployment(cluster, &name, &config_map, image.unwrap_or(DEFAULT_KCCM_IMAGE)),
     ]
 }
 
-fn deployment(cluster: &ResolvedCluster, name: &str, image: &str) -> Value {
+fn deployment(cluster: &ResolvedCluster, name: &str, config_map: &str, image: &str) -> Value {
+    let pod_labels = json!({
+        "app.kubernetes.io/name": APP_LABEL,
+        drover_api::labels::CAPI_CLUSTER_NAME: cluster.name,
+        CAPK_EXTRA_RESOURCE.0: CAPK_EXTRA_RESOURCE.1,
+    });
     object(
         "apps/v1",
         "Deployment",
-        MetaBuilder::namespaced(cluster, name),
+        meta(cluster, name),
         json!({ "spec": {
             "replicas": 1,
-            "selector": { "matchLabels": { "app": APP_LABEL, drover_api::labels::CLUSTER: cluster.name } },
+            "selector": { "matchLabels": {
+                "app.kubernetes.io/name": APP_LABEL,
+                drover_api::labels::CAPI_CLUSTER_NAME: cluster.name,
+            }},
             "template": {
-                "metadata": { "labels": { "app": APP_LABEL, drover_api::labels::CLUSTER: cluster.name } },
+                "metadata": { "labels": pod_labels },
                 "spec": {
-                    "serviceAccountName": SERVICE_ACCOUNT,
+                    "serviceAccountName": name,
                     "nodeSelector": { "node-role.kubernetes.io/control-plane": "" },
                     "tolerations": [
                         { "key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule" },
-                        { "key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true", "effect": "NoSchedule" },
                     ],
-                    "securityContext": { "runAsNonRoot": true, "seccompProfile": { "type": "RuntimeDefault" } },
+                    // Restricted-compliant: upstream's `privileged: true` is not needed.
+                    "securityContext": {
+                        "runAsNonRoot": true,
+                        "runAsUser": 65532,
+                        "runAsGroup": 65532,
+                        "seccompProfile": { "type": "RuntimeDefault" },
+                    },
                     "containers": [ {
                         "name": "kubevirt-cloud-controller-manager",
                         "image": image,
+                        "imagePullPolicy": "IfNotPresent",
                         "command": ["/bin/kubevirt-cloud-controller-manager"],
                         "args": [
                             "--cloud-provider=kubevirt",
@@ -91,22 +112,24 @@ fn deployment(cluster: &ResolvedCluster, name: &str, image: &str) -> Value {
                             "--kubeconfig=/etc/kubernetes/kubeconfig/value",
                             "--authentication-skip-lookup=true",
                             format!("--cluster-name={}", cluster.name),
+                            // The serving certificate goes to a writable emptyDir (non-root pod).
+                            "--cert-dir=/tmp/kccm",
                         ],
                         "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } },
                         "securityContext": {
                             "allowPrivilegeEscalation": false,
                             "capabilities": { "drop": ["ALL"] },
-                            "runAsNonRoot": true,
-                            "runAsUser": 65532,
                         },
                         "volumeMounts": [
                             { "name": "kubeconfig", "mountPath": "/etc/kubernetes/kubeconfig", "readOnly": true },
                             { "name": "cloud-config", "mountPath": "/etc/cloud", "readOnly": true },
+                            { "name": "tmp", "mountPath": "/tmp" },
                         ],
                     } ],
                     "volumes": [
                         { "name": "kubeconfig", "secret": { "secretName": format!("{}-kubeconfig", cluster.name) } },
-                        { "name": "cloud-config", "configMap": { "name": name } },
+                        { "name": "cloud-config", "configMap": { "name": config_map } },
+                        { "name": "tmp", "emptyDir": {} },
                     ],
                 }
             }

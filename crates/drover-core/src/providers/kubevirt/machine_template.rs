@@ -11,8 +11,9 @@ use super::{CAPK_V1ALPHA1, ROLE_LABEL};
 
 /// KubeVirt's annotation allowing live migration of VMs on the pod (bridge) network.
 pub const LIVE_MIGRATION_ANNOTATION: &str = "kubevirt.io/allow-pod-bridge-network-live-migration";
-/// Name of the boot volume inside the VM template (CAPK prefixes it with the VM's name).
-const BOOT_VOLUME: &str = "boot-volume";
+/// Name of the boot volume inside the VM template; CAPK renames the DataVolume to
+/// `<vm>-boot` and rewrites the reference, so the short name is used in both places.
+const BOOT_VOLUME: &str = "boot";
 
 /// Which machines a template is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,12 +65,12 @@ pub fn machine_template(
             "memory": { "guest": size.memory.as_ref().map(|m| m.as_str()) },
             "devices": {
                 "networkInterfaceMultiqueue": true,
-                "disks": [ { "name": "dv-volume", "disk": { "bus": "virtio" } } ],
+                "disks": [ { "name": BOOT_VOLUME, "disk": { "bus": "virtio" } } ],
             },
         },
         // Without live migration CAPK handles evictions itself (drain, then recreate the VM).
         "evictionStrategy": if live_migration { "LiveMigrate" } else { "External" },
-        "volumes": [ { "name": "dv-volume", "dataVolume": { "name": BOOT_VOLUME } } ],
+        "volumes": [ { "name": BOOT_VOLUME, "dataVolume": { "name": BOOT_VOLUME } } ],
     });
     if let Some(affinity) = anti_affinity(cluster, role) {
         vmi_spec["affinity"] = affinity;
@@ -91,12 +92,15 @@ pub fn machine_template(
                         "dataVolumeTemplates": [ {
                             "metadata": { "name": BOOT_VOLUME },
                             "spec": {
-                                "pvc": {
-                                    "accessModes": [access_mode],
-                                    "resources": { "requests": { "storage": size.disk.as_ref().map(|d| d.as_str()) } },
-                                    "storageClassName": settings.storage_class,
-                                },
                                 "source": { "registry": { "url": format!("docker://{image}") } },
+                                // CDI's storage API, with access and volume mode spelled out: storage
+                                // classes without a CDI StorageProfile (NFS) cannot infer them.
+                                "storage": {
+                                    "accessModes": [access_mode],
+                                    "volumeMode": "Filesystem",
+                                    "storageClassName": settings.storage_class,
+                                    "resources": { "requests": { "storage": size.disk.as_ref().map(|d| d.as_str()) } },
+                                },
                             },
                         } ],
                         "template": { "metadata": vmi_metadata, "spec": vmi_spec },

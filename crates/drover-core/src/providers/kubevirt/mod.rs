@@ -105,7 +105,13 @@ impl Provider for Kubevirt<'_> {
             MetaBuilder::namespaced(cluster, &cluster.name),
             json!({ "spec": { "controlPlaneServiceTemplate": { "spec": { "type": self.service_type(cluster) } } } }),
         );
-        let node_settings = KubeadmNodeSettings::default();
+        // HA control-plane VMs must sit on distinct hosts; with no spare host a surge VM could
+        // never schedule, so such control planes roll by scaling in first.
+        let hosts = self.settings.hosts.as_ref().map_or(usize::MAX, Vec::len);
+        let node_settings = KubeadmNodeSettings {
+            control_plane_scale_in_first: hosts <= usize::try_from(cluster.control_plane.replicas).unwrap_or(0),
+            ..KubeadmNodeSettings::default()
+        };
 
         let cp_template = machine_template(
             cluster,
@@ -135,7 +141,10 @@ impl Provider for Kubevirt<'_> {
             control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
             objects,
             machine_health_checks: true,
-            pod_security: PodSecurityLevel::Privileged,
+            // virt-launcher pods of default (non-root) KubeVirt VMs, CDI importer pods and the
+            // corrected KCCM all run under `baseline`; `restricted` would need a seccomp profile
+            // configured in KubeVirt itself, `privileged` is not needed.
+            pod_security: PodSecurityLevel::Baseline,
             addons: AddonSettings::default(),
         })
     }
