@@ -30,6 +30,7 @@ pub use source::Source;
 use std::path::Path;
 
 use drover_api::{Environment, Infrastructure, WorkloadCluster};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as kube_meta;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use document::Object;
@@ -93,8 +94,29 @@ pub fn load_files<'a>(
 
 fn load<'a>(
     files: impl IntoIterator<Item = (&'a Path, &'a str)>,
-    mut diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
 ) -> Result<Fleet, Diagnostics> {
+    let (fleet, diagnostics) = load_partial(files, diagnostics);
+    if diagnostics.is_empty() {
+        Ok(fleet)
+    } else {
+        Err(Diagnostics(diagnostics))
+    }
+}
+
+/// Loads every `*.yaml`/`*.yml` file under `dir` and returns the objects that loaded without
+/// problems together with every problem found. An object with a problem of its own, or defined
+/// twice, is left out (so later stages do not report consequences of a loading mistake).
+/// `drover validate` uses this to report loading and policy problems in one run.
+pub fn load_dir_partial(dir: &Path) -> (Fleet, Vec<Diagnostic>) {
+    let (files, diagnostics) = dir::read(dir);
+    load_partial(files.iter().map(|(label, text)| (label.as_path(), text.as_str())), diagnostics)
+}
+
+fn load_partial<'a>(
+    files: impl IntoIterator<Item = (&'a Path, &'a str)>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> (Fleet, Vec<Diagnostic>) {
     let mut fleet = Fleet::default();
     let mut identities = Vec::new();
     for (label, text) in files {
@@ -107,9 +129,10 @@ fn load<'a>(
         }
         for yaml_document in parsed.documents {
             let loaded = document::load(label, yaml_document);
+            let clean = loaded.diagnostics.is_empty();
             diagnostics.extend(loaded.diagnostics);
             identities.extend(loaded.identity);
-            match loaded.object {
+            match loaded.object.filter(|_| clean) {
                 Some(Object::Infrastructure(object)) => fleet.infrastructures.push(*object),
                 Some(Object::Environment(object)) => fleet.environments.push(*object),
                 Some(Object::WorkloadCluster(object)) => fleet.clusters.push(*object),
@@ -117,10 +140,17 @@ fn load<'a>(
             }
         }
     }
-    diagnostics.extend(duplicates::check(&identities));
-    if !diagnostics.is_empty() {
-        return Err(Diagnostics(diagnostics).sorted());
+    let duplicates = duplicates::check(&identities);
+    if !duplicates.is_empty() {
+        let ambiguous = duplicates::ambiguous(&identities);
+        let keep = |kind: kinds::Kind, meta: &kube_meta::ObjectMeta| {
+            !ambiguous.contains(&(kind, meta.namespace.clone(), meta.name.clone().unwrap_or_default()))
+        };
+        fleet.infrastructures.retain(|o| keep(kinds::Kind::Infrastructure, &o.object.metadata));
+        fleet.environments.retain(|o| keep(kinds::Kind::Environment, &o.object.metadata));
+        fleet.clusters.retain(|o| keep(kinds::Kind::WorkloadCluster, &o.object.metadata));
     }
+    diagnostics.extend(duplicates);
     fleet
         .infrastructures
         .sort_by(|a, b| a.object.metadata.name.cmp(&b.object.metadata.name));
@@ -136,5 +166,5 @@ fn load<'a>(
         };
         key(a).cmp(&key(b))
     });
-    Ok(fleet)
+    (fleet, Diagnostics(diagnostics).sorted().0)
 }
