@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Lifecycle phase of a WorkloadCluster, a one-word summary of its conditions.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema, Default)]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum Phase {
     /// Accepted but nothing created yet (e.g. waiting for capacity or validation).
     #[default]
@@ -25,6 +26,7 @@ pub enum Phase {
 #[derive(
     Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
 )]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum ConditionType {
     /// The claim passed validation against its environment's policy.
     Valid,
@@ -62,6 +64,7 @@ impl ConditionType {
 
 /// Status of a condition, as in Kubernetes.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum ConditionStatus {
     /// The condition holds.
     True,

@@ -4,11 +4,14 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 /// One stage of the fleet. Every WorkloadCluster names one; its version, defaults and policy apply.
+// clippy takes the repeated `type_ = "string"` of the printer columns for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[kube(
     group = "drover.dev",
     version = "v1alpha1",
     kind = "Environment",
+    doc = "One stage of the fleet (dev, staging, production, ...): the Kubernetes version its clusters follow, the defaults and policy every WorkloadCluster of the stage gets, and the promotion gate and maintenance window of its upgrades.",
     status = "EnvironmentStatus",
     shortname = "denv",
     category = "drover",
@@ -28,7 +31,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentSpec {
     /// The Kubernetes version (`vMAJOR.MINOR.PATCH`) clusters of this environment follow.
-    #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
+    #[schemars(length(max = 32), regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
     #[x_kube(validation = Rule::new("self.matches('^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$')").message("kubernetesVersion must look like v1.32.1"))]
     pub kubernetes_version: String,
 
@@ -93,14 +96,21 @@ pub struct MaintenanceWindow {
     Ord,
     schemars::JsonSchema,
 )]
-#[allow(missing_docs)]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum Weekday {
+    /// Monday.
     Mon,
+    /// Tuesday.
     Tue,
+    /// Wednesday.
     Wed,
+    /// Thursday.
     Thu,
+    /// Friday.
     Fri,
+    /// Saturday.
     Sat,
+    /// Sunday.
     Sun,
 }
 

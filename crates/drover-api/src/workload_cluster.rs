@@ -22,6 +22,7 @@ pub const MAX_POOL_NAME_LEN: usize = 12;
     group = "drover.dev",
     version = "v1alpha1",
     kind = "WorkloadCluster",
+    doc = "A team's claim for one Kubernetes cluster: the environment it belongs to, the infrastructure it is built on, its size and version. drover expands it into the cluster's Cluster API objects and reports progress in status.",
     namespaced,
     status = "WorkloadClusterStatus",
     shortname = "wc",
@@ -32,7 +33,7 @@ pub const MAX_POOL_NAME_LEN: usize = 12;
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     printcolumn(name = "Endpoint", type_ = "string", json_path = ".status.endpoint", priority = "1"),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
-    validation = Rule::new("size(self.metadata.name) <= 36").message("metadata.name: at most 36 characters, so that derived object names stay within 63")
+    validation = Rule::new(format!("size(self.metadata.name) <= {MAX_NAME_LEN}")).message(Message::Message(format!("metadata.name: at most {MAX_NAME_LEN} characters, so that derived object names stay within 63")))
 )]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadClusterSpec {
@@ -49,7 +50,7 @@ pub struct WorkloadClusterSpec {
     /// Kubernetes version `vMAJOR.MINOR.PATCH`; defaults to the Environment's version. A pinned
     /// version may be at most one minor version ahead of the Environment's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
+    #[schemars(length(max = 32), regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
     #[x_kube(validation = Rule::new("self.matches('^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$')").message("kubernetesVersion must look like v1.32.1"))]
     pub kubernetes_version: Option<String>,
 
@@ -95,6 +96,7 @@ pub struct ControlPlaneSpec {
     pub replicas: Option<i32>,
     /// Size name (from the Infrastructure's `sizes`) of control-plane machines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub size: Option<String>,
 }
 
@@ -104,7 +106,7 @@ pub struct ControlPlaneSpec {
 pub struct WorkerPool {
     /// Pool name, unique in the claim; part of object names (lowercase DNS label, ≤ 12 characters).
     #[schemars(
-        length(min = 1, max = 12),
+        length(min = 1, max = MAX_POOL_NAME_LEN),
         regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     )]
     pub name: String,
@@ -114,6 +116,7 @@ pub struct WorkerPool {
     pub replicas: Option<i32>,
     /// Size name from the Infrastructure's `sizes`; defaults to the Environment's `size`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub size: Option<String>,
     /// Kubernetes labels for this pool's nodes (set by kubelet at registration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +146,7 @@ pub struct NetworkSpec {
 /// Container network interface of a cluster.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum Cni {
     /// Cilium.
     Cilium,
@@ -167,6 +171,7 @@ pub struct ExternalAccess {
 
 /// The kinds of external access.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum ExternalAccessType {
     /// A Service of type LoadBalancer.
     LoadBalancer,
@@ -191,6 +196,7 @@ pub enum ExternalAccessType {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum Addon {
     /// Cilium CNI (Helm chart `cilium/cilium`), pointed at the cluster's API endpoint.
     Cilium,

@@ -12,6 +12,7 @@ pub mod fleet;
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
 pub mod duration;
 pub mod naming;
+pub mod output;
 pub mod pipeline;
 pub mod providers;
 pub mod render;

@@ -114,7 +114,7 @@ fn the_diagnostic_is_structured_not_just_printed() {
     let object = diagnostic.object.as_ref().expect("object");
     assert_eq!(object.kind, "WorkloadCluster");
     assert_eq!(object.namespace.as_deref(), Some("team-payments"));
-    assert_eq!(object.name, "payments");
+    assert_eq!(object.name, "catalog");
     assert_eq!(diagnostic.field, "spec.workrs");
     assert_eq!(
         diagnostic.message,

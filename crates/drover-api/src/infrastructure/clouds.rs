@@ -36,6 +36,7 @@ pub struct AwsInfrastructure {
 /// How clusters are built on AWS.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum AwsMode {
     /// Amazon EKS managed control plane and managed node groups.
     Eks,

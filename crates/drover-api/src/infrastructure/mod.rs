@@ -21,6 +21,7 @@ pub use onprem::{
     group = "drover.dev",
     version = "v1alpha1",
     kind = "Infrastructure",
+    doc = "A place clusters are built: exactly one provider block (kubevirt, vcluster, docker, proxmox, vsphere, aws, azure or gcp) saying how, plus the named machine sizes WorkloadClusters may ask for.",
     status = "InfrastructureStatus",
     shortname = "dinfra",
     category = "drover",
@@ -31,9 +32,7 @@ pub use onprem::{
         json_path = ".metadata.creationTimestamp"
     )
 )]
-#[x_kube(validation = Rule::new(
-    "[has(self.kubevirt), has(self.vcluster), has(self.docker), has(self.proxmox), has(self.vsphere), has(self.aws), has(self.azure), has(self.gcp)].filter(x, x).size() == 1"
-).message("exactly one provider block (kubevirt, vcluster, docker, proxmox, vsphere, aws, azure, gcp) must be set"))]
+#[x_kube(validation = exactly_one_provider_rule())]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureSpec {
     /// KubeVirt VMs on a bare-metal management cluster (CAPK).
@@ -77,7 +76,7 @@ pub struct InfrastructureSpec {
 pub struct Size {
     /// Virtual CPU cores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1024))]
+    #[schemars(range(min = 1, max = 1024), extend("format" = "int32"))]
     pub cpu: Option<u32>,
     /// Memory, as a Kubernetes quantity (`32Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,6 +172,21 @@ impl InfrastructureSpec {
             .filter_map(|(kind, is_set)| is_set.then_some(kind))
             .collect()
     }
+}
+
+/// The CEL rule on `Infrastructure.spec`: exactly one of the [`ProviderKind::ALL`] blocks is set.
+fn exactly_one_provider_rule() -> kube::core::Rule {
+    let names = ProviderKind::ALL.map(ProviderKind::as_str);
+    let has: Vec<String> = names
+        .iter()
+        .map(|name| format!("has(self.{name})"))
+        .collect();
+    kube::core::Rule::new(format!("[{}].exists_one(set, set)", has.join(", "))).message(
+        kube::core::Message::Message(format!(
+            "exactly one provider block ({}) must be set",
+            names.join(", ")
+        )),
+    )
 }
 
 /// Observed state of an Infrastructure.

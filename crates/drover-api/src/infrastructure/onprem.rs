@@ -39,16 +39,20 @@ pub struct KubevirtInfrastructure {
 
 /// Kubernetes Service types usable for a control-plane endpoint.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
-#[allow(missing_docs)]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum ServiceType {
+    /// A load balancer (MetalLB on bare metal) gives the endpoint its own address.
     LoadBalancer,
+    /// A port on every node of the management cluster.
     NodePort,
+    /// Reachable only inside the management cluster.
     ClusterIP,
 }
 
 /// CAPK's VM bootstrap check strategy.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::schema::field_describes_enum)]
 pub enum BootstrapCheck {
     /// CAPK logs in over SSH and checks cloud-init finished.
     Ssh,
@@ -64,7 +68,7 @@ pub struct Host {
     #[schemars(length(min = 1))]
     pub name: String,
     /// Physical CPU cores available to VMs.
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 65536), extend("format" = "int32"))]
     pub cpu: u32,
     /// Memory available to VMs (quantity, `128Gi`).
     #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$"))]

@@ -84,11 +84,9 @@ fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String 
          routingMode: native\n\
          ipv4NativeRoutingCIDR: {pods}\n\
          autoDirectNodeRoutes: true\n\
-         enableIPv4Masquerade: true\n\
-         cluster:\n  name: {name}\n",
+         enableIPv4Masquerade: true\n",
         kpr = settings.kube_proxy_replacement,
         pods = cluster.network.pod_cidr,
-        name = cluster.name,
     )
 }
 

@@ -54,12 +54,13 @@ pub fn resolve_claim(
         );
     }
 
-    let Some((environment, _)) = context.environment else {
+    if context.environment.is_none() {
         report.error("spec.environment", format!("Environment `{}` does not exist", spec.environment));
-        return Err(Diagnostics(report.into_diagnostics()));
-    };
-    let Some((infrastructure, _)) = context.infrastructure else {
+    }
+    if context.infrastructure.is_none() {
         report.error("spec.infrastructure", format!("Infrastructure `{}` does not exist", spec.infrastructure));
+    }
+    let (Some((environment, _)), Some((infrastructure, _))) = (context.environment, context.infrastructure) else {
         return Err(Diagnostics(report.into_diagnostics()));
     };
     let Some(provider) = ProviderSpec::from_spec(&infrastructure.spec) else {

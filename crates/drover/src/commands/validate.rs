@@ -61,24 +61,16 @@ impl Outcome {
     }
 }
 
-/// Loads and validates `dir`.
+/// Loads and validates `dir`: loading problems and the problems of every object that loaded.
 pub fn check(dir: &Path) -> Outcome {
-    let fleet = match fleet::load_dir(dir) {
-        Ok(fleet) => fleet,
-        Err(problems) => {
-            return Outcome { clusters: 0, environments: 0, infrastructures: 0, problems: problems.0, validated: None };
-        }
-    };
+    let (fleet, mut problems) = fleet::load_dir_partial(dir);
     let validation = pipeline::validate(&fleet);
+    problems.extend(validation.diagnostics.iter().cloned());
+    problems.sort();
+    problems.dedup();
     let used = |names: BTreeSet<&str>, defined: usize| if names.is_empty() { defined } else { names.len() };
     let environments = used(fleet.clusters.iter().map(|c| c.object.spec.environment.as_str()).collect(), fleet.environments.len());
     let infrastructures =
         used(fleet.clusters.iter().map(|c| c.object.spec.infrastructure.as_str()).collect(), fleet.infrastructures.len());
-    Outcome {
-        clusters: fleet.clusters.len(),
-        environments,
-        infrastructures,
-        problems: validation.diagnostics.clone(),
-        validated: Some((fleet, validation)),
-    }
+    Outcome { clusters: fleet.clusters.len(), environments, infrastructures, problems, validated: Some((fleet, validation)) }
 }
