@@ -23,7 +23,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         let value: u64 = number.parse().map_err(|_| bad())?;
-        total = value.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+        total = value
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
         number.clear();
     }
     if !number.is_empty() {

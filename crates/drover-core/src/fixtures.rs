@@ -6,14 +6,22 @@ use std::collections::BTreeMap;
 use drover_api::environment::{ClusterDefaults, Policy};
 use drover_api::infrastructure::{Host, KubevirtInfrastructure, Size};
 use drover_api::workload_cluster::{ControlPlaneSpec, WorkerPool};
-use drover_api::{Environment, EnvironmentSpec, Infrastructure, InfrastructureSpec, WorkloadCluster, WorkloadClusterSpec};
+use drover_api::{
+    Environment, EnvironmentSpec, Infrastructure, InfrastructureSpec, WorkloadCluster,
+    WorkloadClusterSpec,
+};
 
 use crate::fleet::{Fleet, Source, Sourced};
-use crate::resolve::{resolve_claim, ClaimContext, ResolvedCluster};
+use crate::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 
 /// A size with cpu, memory and disk.
 pub fn size(cpu: u32, memory: &str, disk: &str) -> Size {
-    Size { cpu: Some(cpu), memory: Some(memory.to_owned()), disk: Some(disk.to_owned()), instance_type: None }
+    Size {
+        cpu: Some(cpu),
+        memory: Some(memory.to_owned()),
+        disk: Some(disk.to_owned()),
+        instance_type: None,
+    }
 }
 
 /// `baremetal-kubevirt`: KubeVirt with live migration, sizes small/medium/xlarge, three hosts.
@@ -27,7 +35,12 @@ pub fn kubevirt_infrastructure() -> Infrastructure {
                 live_migration: Some(true),
                 hosts: Some(
                     (1..=3)
-                        .map(|i| Host { name: format!("server{i}"), cpu: 32, memory: "128Gi".to_owned(), ..Host::default() })
+                        .map(|i| Host {
+                            name: format!("server{i}"),
+                            cpu: 32,
+                            memory: "128Gi".to_owned(),
+                            ..Host::default()
+                        })
                         .collect(),
                 ),
                 ..KubevirtInfrastructure::default()
@@ -76,7 +89,10 @@ pub fn claim(namespace: &str, name: &str, environment: &str) -> WorkloadCluster 
 
 /// Sets control-plane replicas.
 pub fn with_control_plane(mut claim: WorkloadCluster, replicas: i32) -> WorkloadCluster {
-    claim.spec.control_plane = Some(ControlPlaneSpec { replicas: Some(replicas), size: None });
+    claim.spec.control_plane = Some(ControlPlaneSpec {
+        replicas: Some(replicas),
+        size: None,
+    });
     claim
 }
 
@@ -97,17 +113,38 @@ pub fn with_workers(mut claim: WorkloadCluster, pools: &[(&str, i32, &str)]) -> 
 }
 
 /// A fleet of the given objects, none with a source file.
-pub fn fleet(infrastructures: Vec<Infrastructure>, environments: Vec<Environment>, clusters: Vec<WorkloadCluster>) -> Fleet {
+pub fn fleet(
+    infrastructures: Vec<Infrastructure>,
+    environments: Vec<Environment>,
+    clusters: Vec<WorkloadCluster>,
+) -> Fleet {
     fn sourced<T>(objects: Vec<T>) -> Vec<Sourced<T>> {
-        objects.into_iter().map(|object| Sourced { object, source: Source::default() }).collect()
+        objects
+            .into_iter()
+            .map(|object| Sourced {
+                object,
+                source: Source::default(),
+            })
+            .collect()
     }
-    Fleet { infrastructures: sourced(infrastructures), environments: sourced(environments), clusters: sourced(clusters) }
+    Fleet {
+        infrastructures: sourced(infrastructures),
+        environments: sourced(environments),
+        clusters: sourced(clusters),
+    }
 }
 
 /// Resolves `claim` against `environment` and `infrastructure`, panicking on problems (tests only).
-pub fn resolved(claim: &WorkloadCluster, environment: &Environment, infrastructure: &Infrastructure) -> ResolvedCluster {
+pub fn resolved(
+    claim: &WorkloadCluster,
+    environment: &Environment,
+    infrastructure: &Infrastructure,
+) -> ResolvedCluster {
     let source = Source::default();
-    let context = ClaimContext { environment: Some((environment, &source)), infrastructure: Some((infrastructure, &source)) };
+    let context = ClaimContext {
+        environment: Some((environment, &source)),
+        infrastructure: Some((infrastructure, &source)),
+    };
     match resolve_claim(claim, &source, &context) {
         Ok(cluster) => cluster,
         Err(problems) => panic!("fixture claim does not resolve:\n{problems}"),

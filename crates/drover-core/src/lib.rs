@@ -15,7 +15,7 @@ pub mod naming;
 pub mod output;
 pub mod pipeline;
 pub mod providers;
-pub mod render;
 pub mod quantity;
+pub mod render;
 pub mod resolve;
 pub mod version;

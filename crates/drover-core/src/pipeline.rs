@@ -4,7 +4,7 @@
 use crate::diagnostics::{Diagnostic, ObjectRef};
 use crate::fleet::Fleet;
 use crate::providers::provider_for;
-use crate::resolve::{resolve_fleet, ResolvedCluster};
+use crate::resolve::{ResolvedCluster, resolve_fleet};
 
 /// The outcome of validating a fleet.
 #[derive(Debug, Default)]
@@ -41,14 +41,23 @@ pub fn validate(fleet: &Fleet) -> Validation {
                     && c.object.metadata.namespace.as_deref() == Some(&cluster.claim_namespace)
             })
             .map(|c| &c.source);
-        let object = ObjectRef::new("WorkloadCluster", Some(&cluster.claim_namespace), &cluster.name);
+        let object = ObjectRef::new(
+            "WorkloadCluster",
+            Some(&cluster.claim_namespace),
+            &cluster.name,
+        );
         for issue in issues {
-            let mut diagnostic = Diagnostic::new(issue.message).object(object.clone()).field(&issue.field);
+            let mut diagnostic = Diagnostic::new(issue.message)
+                .object(object.clone())
+                .field(&issue.field);
             diagnostic.location = source.and_then(|s| s.locate(&issue.field));
             diagnostics.push(diagnostic);
         }
     }
     diagnostics.sort();
     diagnostics.dedup();
-    Validation { clusters, diagnostics }
+    Validation {
+        clusters,
+        diagnostics,
+    }
 }

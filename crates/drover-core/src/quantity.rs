@@ -12,7 +12,9 @@ pub struct Quantity {
 impl Quantity {
     /// Parses `NUMBER[SUFFIX]` with binary (Ki..Pi) or decimal (k..P) suffixes.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
         let (number, suffix) = text.split_at(split);
         let multiplier: u64 = match suffix {
             "" => 1,
@@ -39,7 +41,10 @@ impl Quantity {
         if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
             return Err(format!("`{text}` is out of range"));
         }
-        Ok(Self { text: text.to_owned(), bytes: bytes.round() as u64 })
+        Ok(Self {
+            text: text.to_owned(),
+            bytes: bytes.round() as u64,
+        })
     }
 
     /// The quantity in bytes.
@@ -77,7 +82,10 @@ mod tests {
     fn parses_binary_and_decimal_suffixes() {
         assert_eq!(Quantity::parse("32Gi").map(|q| q.bytes()), Ok(32 << 30));
         assert_eq!(Quantity::parse("1.5Gi").map(|q| q.mebibytes()), Ok(1536));
-        assert_eq!(Quantity::parse("100G").map(|q| q.bytes()), Ok(100_000_000_000));
+        assert_eq!(
+            Quantity::parse("100G").map(|q| q.bytes()),
+            Ok(100_000_000_000)
+        );
         assert_eq!(Quantity::parse("512").map(|q| q.bytes()), Ok(512));
     }
 

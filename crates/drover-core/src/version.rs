@@ -17,7 +17,11 @@ pub struct KubeVersion {
 impl KubeVersion {
     /// `v1.32.1` → 1.32.1.
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        Self { major, minor, patch }
+        Self {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// Minor versions from `self` up to `target` (positive when `target` is newer). Across a
@@ -31,10 +35,16 @@ impl FromStr for KubeVersion {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("`{text}` is not a Kubernetes version: expected vMAJOR.MINOR.PATCH, e.g. v1.32.1");
+        let bad = || {
+            format!(
+                "`{text}` is not a Kubernetes version: expected vMAJOR.MINOR.PATCH, e.g. v1.32.1"
+            )
+        };
         let rest = text.strip_prefix('v').ok_or_else(bad)?;
         let parts: Vec<&str> = rest.split('.').collect();
-        let [major, minor, patch] = parts.as_slice() else { return Err(bad()) };
+        let [major, minor, patch] = parts.as_slice() else {
+            return Err(bad());
+        };
         let number = |part: &str| -> Result<u32, String> {
             if part.is_empty() || part.len() > 4 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
@@ -44,7 +54,11 @@ impl FromStr for KubeVersion {
             }
             part.parse().map_err(|_| bad())
         };
-        Ok(Self { major: number(major)?, minor: number(minor)?, patch: number(patch)? })
+        Ok(Self {
+            major: number(major)?,
+            minor: number(minor)?,
+            patch: number(patch)?,
+        })
     }
 }
 
@@ -67,8 +81,19 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for text in ["1.32.1", "v1.32", "v1.32.1-rc.0", "v01.32.1", "v1..1", "", "v1.32.1.4"] {
-            assert!(text.parse::<KubeVersion>().is_err(), "{text} should be rejected");
+        for text in [
+            "1.32.1",
+            "v1.32",
+            "v1.32.1-rc.0",
+            "v01.32.1",
+            "v1..1",
+            "",
+            "v1.32.1.4",
+        ] {
+            assert!(
+                text.parse::<KubeVersion>().is_err(),
+                "{text} should be rejected"
+            );
         }
     }
 

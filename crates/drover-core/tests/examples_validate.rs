@@ -32,7 +32,10 @@ fn validate(path: &Path) -> Vec<String> {
 
 fn expected(path: &Path) -> Vec<String> {
     let text = fs::read_to_string(path).expect("readable example");
-    text.lines().filter_map(|line| line.strip_prefix("# expect: ")).map(str::to_owned).collect()
+    text.lines()
+        .filter_map(|line| line.strip_prefix("# expect: "))
+        .map(str::to_owned)
+        .collect()
 }
 
 fn yaml_files() -> Vec<PathBuf> {
@@ -56,7 +59,11 @@ fn without_hint(line: &str) -> String {
 #[test]
 fn each_file_alone_prints_exactly_its_expected_problems() {
     for path in yaml_files() {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         let wanted = expected(&path);
         assert!(!wanted.is_empty(), "{name} has no `# expect:` lines");
         let found: Vec<String> = validate(&path)
@@ -69,15 +76,25 @@ fn each_file_alone_prints_exactly_its_expected_problems() {
 
 #[test]
 fn the_folder_prints_every_files_problems_and_nothing_else() {
-    let mut union: Vec<String> = yaml_files().iter().flat_map(|p| expected(p)).map(|l| without_hint(&l)).collect();
+    let mut union: Vec<String> = yaml_files()
+        .iter()
+        .flat_map(|p| expected(p))
+        .map(|l| without_hint(&l))
+        .collect();
     union.sort();
-    let found: Vec<String> = validate(&examples_dir()).iter().map(|l| without_hint(l)).collect();
+    let found: Vec<String> = validate(&examples_dir())
+        .iter()
+        .map(|l| without_hint(l))
+        .collect();
     assert_eq!(found, union);
 }
 
 #[test]
 fn every_resolve_level_mistake_has_its_file() {
     for name in RESOLVE_MISTAKES {
-        assert!(examples_dir().join(name).is_file(), "examples/invalid/{name} is missing");
+        assert!(
+            examples_dir().join(name).is_file(),
+            "examples/invalid/{name} is missing"
+        );
     }
 }

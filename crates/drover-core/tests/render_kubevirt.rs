@@ -2,8 +2,10 @@
 //! anti-affinity, content-hashed templates, inventory labels and apply order.
 
 use drover_api::labels;
-use drover_core::fixtures::{self, claim, environment, kubevirt_infrastructure, with_control_plane, with_workers};
-use drover_core::render::{render_cluster, Manifest, RenderedCluster};
+use drover_core::fixtures::{
+    self, claim, environment, kubevirt_infrastructure, with_control_plane, with_workers,
+};
+use drover_core::render::{Manifest, RenderedCluster, render_cluster};
 use serde_json::Value;
 
 fn render(wc: &drover_api::WorkloadCluster, infra: &drover_api::Infrastructure) -> RenderedCluster {
@@ -12,11 +14,18 @@ fn render(wc: &drover_api::WorkloadCluster, infra: &drover_api::Infrastructure) 
 }
 
 fn prod() -> drover_api::WorkloadCluster {
-    with_workers(with_control_plane(claim("team-payments", "payments", "production"), 3), &[("md-0", 5, "medium")])
+    with_workers(
+        with_control_plane(claim("team-payments", "payments", "production"), 3),
+        &[("md-0", 5, "medium")],
+    )
 }
 
 fn find<'a>(rendered: &'a RenderedCluster, kind: &str) -> Vec<&'a Manifest> {
-    rendered.objects.iter().filter(|o| o.kind() == kind).collect()
+    rendered
+        .objects
+        .iter()
+        .filter(|o| o.kind() == kind)
+        .collect()
 }
 
 fn one<'a>(rendered: &'a RenderedCluster, kind: &str) -> &'a Value {
@@ -31,15 +40,32 @@ fn kccm_gets_plain_cluster_name_control_plane_selector_and_pinned_image() {
     let kccm = find(&rendered, "Deployment");
     assert_eq!(kccm.len(), 1);
     let pod = &kccm[0].0["spec"]["template"]["spec"];
-    let args: Vec<&str> = pod["containers"][0]["args"].as_array().expect("args").iter().filter_map(Value::as_str).collect();
+    let args: Vec<&str> = pod["containers"][0]["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(args.contains(&"--cluster-name=payments"), "{args:?}");
-    assert!(args.iter().all(|a| !a.contains('"')), "no literal quotes: {args:?}");
-    assert_eq!(pod["nodeSelector"], serde_json::json!({ "node-role.kubernetes.io/control-plane": "" }));
+    assert!(
+        args.iter().all(|a| !a.contains('"')),
+        "no literal quotes: {args:?}"
+    );
+    assert_eq!(
+        pod["nodeSelector"],
+        serde_json::json!({ "node-role.kubernetes.io/control-plane": "" })
+    );
     assert!(!pod.to_string().contains("node-role.kubernetes.io/master"));
     let image = pod["containers"][0]["image"].as_str().expect("image");
     let (_, tag) = image.rsplit_once(':').expect("tagged");
-    assert!(tag.starts_with('v') && tag != "main" && tag != "latest", "pinned: {image}");
-    assert_eq!(pod["volumes"][0]["secret"]["secretName"], "payments-kubeconfig");
+    assert!(
+        tag.starts_with('v') && tag != "main" && tag != "latest",
+        "pinned: {image}"
+    );
+    assert_eq!(
+        pod["volumes"][0]["secret"]["secretName"],
+        "payments-kubeconfig"
+    );
 }
 
 #[test]
@@ -49,20 +75,32 @@ fn kccm_image_comes_from_the_infrastructure_when_pinned_there() {
         kubevirt.cloud_controller_image = Some("registry.local/kccm:v9.9.9".to_owned());
     }
     let rendered = render(&prod(), &infra);
-    assert_eq!(one(&rendered, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"], "registry.local/kccm:v9.9.9");
+    assert_eq!(
+        one(&rendered, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.local/kccm:v9.9.9"
+    );
 }
 
 fn vm_templates(rendered: &RenderedCluster) -> Vec<&Value> {
-    find(rendered, "KubevirtMachineTemplate").into_iter().map(|m| &m.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"]).collect()
+    find(rendered, "KubevirtMachineTemplate")
+        .into_iter()
+        .map(|m| &m.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"])
+        .collect()
 }
 
 #[test]
 fn live_migration_settings_appear_exactly_when_enabled() {
     let rendered = render(&prod(), &kubevirt_infrastructure());
     for vm in vm_templates(&rendered) {
-        assert_eq!(vm["dataVolumeTemplates"][0]["spec"]["storage"]["accessModes"], serde_json::json!(["ReadWriteMany"]));
+        assert_eq!(
+            vm["dataVolumeTemplates"][0]["spec"]["storage"]["accessModes"],
+            serde_json::json!(["ReadWriteMany"])
+        );
         assert_eq!(vm["template"]["spec"]["evictionStrategy"], "LiveMigrate");
-        assert_eq!(vm["template"]["metadata"]["annotations"]["kubevirt.io/allow-pod-bridge-network-live-migration"], "true");
+        assert_eq!(
+            vm["template"]["metadata"]["annotations"]["kubevirt.io/allow-pod-bridge-network-live-migration"],
+            "true"
+        );
     }
 
     let mut infra = kubevirt_infrastructure();
@@ -71,7 +109,10 @@ fn live_migration_settings_appear_exactly_when_enabled() {
     }
     let rendered = render(&prod(), &infra);
     for vm in vm_templates(&rendered) {
-        assert_eq!(vm["dataVolumeTemplates"][0]["spec"]["storage"]["accessModes"], serde_json::json!(["ReadWriteOnce"]));
+        assert_eq!(
+            vm["dataVolumeTemplates"][0]["spec"]["storage"]["accessModes"],
+            serde_json::json!(["ReadWriteOnce"])
+        );
         assert_ne!(vm["template"]["spec"]["evictionStrategy"], "LiveMigrate");
         assert!(vm["template"]["metadata"].get("annotations").is_none());
     }
@@ -80,29 +121,52 @@ fn live_migration_settings_appear_exactly_when_enabled() {
 #[test]
 fn ha_control_plane_vms_must_land_on_distinct_hosts() {
     let rendered = render(&prod(), &kubevirt_infrastructure());
-    let cp = find(&rendered, "KubevirtMachineTemplate").into_iter().find(|m| m.name().contains("control-plane")).expect("cp template");
+    let cp = find(&rendered, "KubevirtMachineTemplate")
+        .into_iter()
+        .find(|m| m.name().contains("control-plane"))
+        .expect("cp template");
     let vmi = &cp.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"]["template"];
-    let term = &vmi["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+    let term = &vmi["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        [0];
     assert_eq!(term["topologyKey"], "kubernetes.io/hostname");
     // The selector must match the labels the VMs (and so their launcher pods) carry.
-    for (key, value) in term["labelSelector"]["matchLabels"].as_object().expect("labels") {
+    for (key, value) in term["labelSelector"]["matchLabels"]
+        .as_object()
+        .expect("labels")
+    {
         assert_eq!(&vmi["metadata"]["labels"][key], value, "VM label {key}");
     }
 
     let single = render(&with_control_plane(prod(), 1), &kubevirt_infrastructure());
-    let cp = find(&single, "KubevirtMachineTemplate").into_iter().find(|m| m.name().contains("control-plane")).expect("cp template");
-    assert!(cp.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"]["template"]["spec"].get("affinity").is_none());
+    let cp = find(&single, "KubevirtMachineTemplate")
+        .into_iter()
+        .find(|m| m.name().contains("control-plane"))
+        .expect("cp template");
+    assert!(
+        cp.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"]["template"]["spec"]
+            .get("affinity")
+            .is_none()
+    );
 }
 
 #[test]
 fn sizes_and_node_image_reach_the_vm() {
     let rendered = render(&prod(), &kubevirt_infrastructure());
-    let worker = find(&rendered, "KubevirtMachineTemplate").into_iter().find(|m| m.name().starts_with("payments-md-0-")).expect("worker template");
+    let worker = find(&rendered, "KubevirtMachineTemplate")
+        .into_iter()
+        .find(|m| m.name().starts_with("payments-md-0-"))
+        .expect("worker template");
     let vm = &worker.0["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"];
     assert_eq!(vm["template"]["spec"]["domain"]["cpu"]["cores"], 8);
     assert_eq!(vm["template"]["spec"]["domain"]["memory"]["guest"], "32Gi");
-    assert_eq!(vm["dataVolumeTemplates"][0]["spec"]["storage"]["resources"]["requests"]["storage"], "100Gi");
-    assert_eq!(vm["dataVolumeTemplates"][0]["spec"]["storage"]["storageClassName"], "nfs-client");
+    assert_eq!(
+        vm["dataVolumeTemplates"][0]["spec"]["storage"]["resources"]["requests"]["storage"],
+        "100Gi"
+    );
+    assert_eq!(
+        vm["dataVolumeTemplates"][0]["spec"]["storage"]["storageClassName"],
+        "nfs-client"
+    );
     assert_eq!(
         vm["dataVolumeTemplates"][0]["spec"]["source"]["registry"]["url"],
         "docker://quay.io/capk/ubuntu-2404-container-disk:v1.32.1"
@@ -112,22 +176,45 @@ fn sizes_and_node_image_reach_the_vm() {
 #[test]
 fn changing_only_the_worker_size_changes_only_the_worker_template_name_and_its_reference() {
     let before = render(&prod(), &kubevirt_infrastructure());
-    let after = render(&with_workers(with_control_plane(claim("team-payments", "payments", "production"), 3), &[("md-0", 5, "xlarge")]), &kubevirt_infrastructure());
+    let after = render(
+        &with_workers(
+            with_control_plane(claim("team-payments", "payments", "production"), 3),
+            &[("md-0", 5, "xlarge")],
+        ),
+        &kubevirt_infrastructure(),
+    );
     assert_eq!(before.objects.len(), after.objects.len());
     let mut changed = Vec::new();
     for (old, new) in before.objects.iter().zip(&after.objects) {
         if old != new {
-            changed.push((old.kind().to_owned(), old.name().to_owned(), new.name().to_owned()));
+            changed.push((
+                old.kind().to_owned(),
+                old.name().to_owned(),
+                new.name().to_owned(),
+            ));
         }
     }
     let kinds: Vec<&str> = changed.iter().map(|(kind, _, _)| kind.as_str()).collect();
-    assert_eq!(kinds, vec!["KubevirtMachineTemplate", "MachineDeployment"], "{changed:?}");
+    assert_eq!(
+        kinds,
+        vec!["KubevirtMachineTemplate", "MachineDeployment"],
+        "{changed:?}"
+    );
     let (_, old_template, new_template) = &changed[0];
-    assert!(old_template.starts_with("payments-md-0-") && new_template.starts_with("payments-md-0-"));
+    assert!(
+        old_template.starts_with("payments-md-0-") && new_template.starts_with("payments-md-0-")
+    );
     assert_ne!(old_template, new_template, "a new content hash");
     let deployment = one(&after, "MachineDeployment");
-    assert_eq!(deployment["spec"]["template"]["spec"]["infrastructureRef"]["name"], new_template.as_str());
-    assert_eq!(one(&before, "MachineDeployment")["metadata"]["name"], deployment["metadata"]["name"], "same MachineDeployment");
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["infrastructureRef"]["name"],
+        new_template.as_str()
+    );
+    assert_eq!(
+        one(&before, "MachineDeployment")["metadata"]["name"],
+        deployment["metadata"]["name"],
+        "same MachineDeployment"
+    );
 }
 
 #[test]
@@ -135,12 +222,37 @@ fn every_object_carries_the_inventory_labels_and_lives_in_the_cluster_namespace(
     let rendered = render(&prod(), &kubevirt_infrastructure());
     for object in &rendered.objects {
         let object_labels = &object.0["metadata"]["labels"];
-        assert_eq!(object_labels[labels::MANAGED_BY], "drover", "{}", object.describe());
-        assert_eq!(object_labels[labels::CLUSTER], "payments", "{}", object.describe());
-        assert_eq!(object_labels[labels::ENVIRONMENT], "production", "{}", object.describe());
-        assert_eq!(object_labels[labels::CAPI_CLUSTER_NAME], "payments", "{}", object.describe());
+        assert_eq!(
+            object_labels[labels::MANAGED_BY],
+            "drover",
+            "{}",
+            object.describe()
+        );
+        assert_eq!(
+            object_labels[labels::CLUSTER],
+            "payments",
+            "{}",
+            object.describe()
+        );
+        assert_eq!(
+            object_labels[labels::ENVIRONMENT],
+            "production",
+            "{}",
+            object.describe()
+        );
+        assert_eq!(
+            object_labels[labels::CAPI_CLUSTER_NAME],
+            "payments",
+            "{}",
+            object.describe()
+        );
         if object.kind() != "Namespace" {
-            assert_eq!(object.namespace(), "payments-cluster", "{}", object.describe());
+            assert_eq!(
+                object.namespace(),
+                "payments-cluster",
+                "{}",
+                object.describe()
+            );
         }
         assert!(object.name().len() <= 63, "{}", object.describe());
     }
@@ -150,22 +262,40 @@ fn every_object_carries_the_inventory_labels_and_lives_in_the_cluster_namespace(
 fn objects_come_in_apply_order_and_references_resolve() {
     let rendered = render(&prod(), &kubevirt_infrastructure());
     let kinds: Vec<&str> = rendered.objects.iter().map(Manifest::kind).collect();
-    let position = |kind: &str| kinds.iter().position(|k| *k == kind).unwrap_or_else(|| panic!("{kind} rendered"));
+    let position = |kind: &str| {
+        kinds
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_else(|| panic!("{kind} rendered"))
+    };
     assert_eq!(position("Namespace"), 0);
     assert!(position("KubevirtMachineTemplate") < position("KubeadmControlPlane"));
     assert!(position("KubevirtCluster") < position("Cluster"));
     assert!(position("Cluster") < position("MachineDeployment"));
     assert!(position("MachineDeployment") < position("MachineHealthCheck"));
 
-    let names: Vec<(&str, &str)> = rendered.objects.iter().map(|o| (o.kind(), o.name())).collect();
+    let names: Vec<(&str, &str)> = rendered
+        .objects
+        .iter()
+        .map(|o| (o.kind(), o.name()))
+        .collect();
     let cluster = one(&rendered, "Cluster");
-    for reference in [&cluster["spec"]["controlPlaneRef"], &cluster["spec"]["infrastructureRef"]] {
-        let wanted = (reference["kind"].as_str().unwrap_or_default(), reference["name"].as_str().unwrap_or_default());
+    for reference in [
+        &cluster["spec"]["controlPlaneRef"],
+        &cluster["spec"]["infrastructureRef"],
+    ] {
+        let wanted = (
+            reference["kind"].as_str().unwrap_or_default(),
+            reference["name"].as_str().unwrap_or_default(),
+        );
         assert!(names.contains(&wanted), "{wanted:?} is rendered");
     }
     let kcp = one(&rendered, "KubeadmControlPlane");
     let cp_ref = &kcp["spec"]["machineTemplate"]["spec"]["infrastructureRef"];
-    assert!(names.contains(&(cp_ref["kind"].as_str().unwrap_or_default(), cp_ref["name"].as_str().unwrap_or_default())));
+    assert!(names.contains(&(
+        cp_ref["kind"].as_str().unwrap_or_default(),
+        cp_ref["name"].as_str().unwrap_or_default()
+    )));
     assert_eq!(kcp["spec"]["replicas"], 3);
     assert_eq!(kcp["spec"]["version"], "v1.32.1");
 }
@@ -183,12 +313,24 @@ fn cilium_addon_is_a_helm_chart_proxy_selecting_only_this_cluster() {
     wc.spec.addons = Some(vec![drover_api::workload_cluster::Addon::Cilium]);
     let rendered = render(&wc, &kubevirt_infrastructure());
     let proxy = one(&rendered, "HelmChartProxy");
-    assert_eq!(proxy["spec"]["clusterSelector"]["matchLabels"][labels::CLUSTER], "payments");
+    assert_eq!(
+        proxy["spec"]["clusterSelector"]["matchLabels"][labels::CLUSTER],
+        "payments"
+    );
     let values = proxy["spec"]["valuesTemplate"].as_str().expect("values");
-    assert!(values.contains("k8sServiceHost: {{ .Cluster.spec.controlPlaneEndpoint.host }}"), "{values}");
-    assert!(values.contains("ipv4NativeRoutingCIDR: 10.243.0.0/16"), "{values}");
+    assert!(
+        values.contains("k8sServiceHost: {{ .Cluster.spec.controlPlaneEndpoint.host }}"),
+        "{values}"
+    );
+    assert!(
+        values.contains("ipv4NativeRoutingCIDR: 10.243.0.0/16"),
+        "{values}"
+    );
     // The Cluster carries the label the proxy selects on.
-    assert_eq!(one(&rendered, "Cluster")["metadata"]["labels"][labels::CLUSTER], "payments");
+    assert_eq!(
+        one(&rendered, "Cluster")["metadata"]["labels"][labels::CLUSTER],
+        "payments"
+    );
 
     let without = render(&prod(), &kubevirt_infrastructure());
     assert!(find(&without, "HelmChartProxy").is_empty());
@@ -199,13 +341,28 @@ fn ha_control_plane_scales_in_first_when_no_host_is_spare() {
     let max_surge = |hosts: usize| {
         let mut infra = kubevirt_infrastructure();
         if let Some(kubevirt) = infra.spec.kubevirt.as_mut() {
-            let template = kubevirt.hosts.as_ref().and_then(|h| h.first().cloned()).unwrap_or_default();
-            kubevirt.hosts = Some((0..hosts).map(|i| drover_api::infrastructure::Host { name: format!("h{i}"), ..template.clone() }).collect());
+            let template = kubevirt
+                .hosts
+                .as_ref()
+                .and_then(|h| h.first().cloned())
+                .unwrap_or_default();
+            kubevirt.hosts = Some(
+                (0..hosts)
+                    .map(|i| drover_api::infrastructure::Host {
+                        name: format!("h{i}"),
+                        ..template.clone()
+                    })
+                    .collect(),
+            );
         }
         let rendered = render(&prod(), &infra);
         one(&rendered, "KubeadmControlPlane")["spec"]["rollout"]["strategy"]["rollingUpdate"]["maxSurge"].clone()
     };
-    assert_eq!(max_surge(3), 0, "3 CP VMs on 3 hosts: a 4th has nowhere to go");
+    assert_eq!(
+        max_surge(3),
+        0,
+        "3 CP VMs on 3 hosts: a 4th has nowhere to go"
+    );
     assert_eq!(max_surge(4), 1);
 }
 
@@ -215,9 +372,16 @@ fn namespace_enforces_baseline_pod_security_which_kubevirt_launchers_pass() {
     let namespace = &rendered.objects[0].0;
     assert_eq!(namespace["kind"], "Namespace");
     assert_eq!(namespace["metadata"]["name"], "payments-cluster");
-    assert_eq!(namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "baseline");
+    assert_eq!(
+        namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "baseline"
+    );
     // The KCCM must pass that level: no privileged container, no host namespaces.
     let pod = &one(&rendered, "Deployment")["spec"]["template"]["spec"];
-    assert!(pod["containers"][0]["securityContext"].get("privileged").is_none());
+    assert!(
+        pod["containers"][0]["securityContext"]
+            .get("privileged")
+            .is_none()
+    );
     assert!(pod.get("hostNetwork").is_none());
 }

@@ -58,20 +58,37 @@ pub(crate) fn check(identities: &[Identity]) -> Vec<Diagnostic> {
 
 /// Every (kind, namespace, name) defined more than once, and every WorkloadCluster whose name is
 /// used in more than one namespace: which definition is meant is unknown, so none is used.
-pub(crate) fn ambiguous(identities: &[Identity]) -> std::collections::BTreeSet<(Kind, Option<String>, String)> {
+pub(crate) fn ambiguous(
+    identities: &[Identity],
+) -> std::collections::BTreeSet<(Kind, Option<String>, String)> {
     let mut count: BTreeMap<(Kind, Option<&str>, &str), usize> = BTreeMap::new();
-    let mut cluster_namespaces: BTreeMap<&str, std::collections::BTreeSet<Option<&str>>> = BTreeMap::new();
+    let mut cluster_namespaces: BTreeMap<&str, std::collections::BTreeSet<Option<&str>>> =
+        BTreeMap::new();
     for identity in identities {
-        *count.entry((identity.kind, identity.namespace.as_deref(), identity.name.as_str())).or_default() += 1;
+        *count
+            .entry((
+                identity.kind,
+                identity.namespace.as_deref(),
+                identity.name.as_str(),
+            ))
+            .or_default() += 1;
         if identity.kind == Kind::WorkloadCluster {
-            cluster_namespaces.entry(identity.name.as_str()).or_default().insert(identity.namespace.as_deref());
+            cluster_namespaces
+                .entry(identity.name.as_str())
+                .or_default()
+                .insert(identity.namespace.as_deref());
         }
     }
     identities
         .iter()
         .filter(|i| {
-            count.get(&(i.kind, i.namespace.as_deref(), i.name.as_str())).is_some_and(|n| *n > 1)
-                || (i.kind == Kind::WorkloadCluster && cluster_namespaces.get(i.name.as_str()).is_some_and(|n| n.len() > 1))
+            count
+                .get(&(i.kind, i.namespace.as_deref(), i.name.as_str()))
+                .is_some_and(|n| *n > 1)
+                || (i.kind == Kind::WorkloadCluster
+                    && cluster_namespaces
+                        .get(i.name.as_str())
+                        .is_some_and(|n| n.len() > 1))
         })
         .map(|i| (i.kind, i.namespace.clone(), i.name.clone()))
         .collect()

@@ -110,7 +110,12 @@ fn load<'a>(
 /// `drover validate` uses this to report loading and policy problems in one run.
 pub fn load_dir_partial(dir: &Path) -> (Fleet, Vec<Diagnostic>) {
     let (files, diagnostics) = dir::read(dir);
-    load_partial(files.iter().map(|(label, text)| (label.as_path(), text.as_str())), diagnostics)
+    load_partial(
+        files
+            .iter()
+            .map(|(label, text)| (label.as_path(), text.as_str())),
+        diagnostics,
+    )
 }
 
 fn load_partial<'a>(
@@ -144,11 +149,21 @@ fn load_partial<'a>(
     if !duplicates.is_empty() {
         let ambiguous = duplicates::ambiguous(&identities);
         let keep = |kind: kinds::Kind, meta: &kube_meta::ObjectMeta| {
-            !ambiguous.contains(&(kind, meta.namespace.clone(), meta.name.clone().unwrap_or_default()))
+            !ambiguous.contains(&(
+                kind,
+                meta.namespace.clone(),
+                meta.name.clone().unwrap_or_default(),
+            ))
         };
-        fleet.infrastructures.retain(|o| keep(kinds::Kind::Infrastructure, &o.object.metadata));
-        fleet.environments.retain(|o| keep(kinds::Kind::Environment, &o.object.metadata));
-        fleet.clusters.retain(|o| keep(kinds::Kind::WorkloadCluster, &o.object.metadata));
+        fleet
+            .infrastructures
+            .retain(|o| keep(kinds::Kind::Infrastructure, &o.object.metadata));
+        fleet
+            .environments
+            .retain(|o| keep(kinds::Kind::Environment, &o.object.metadata));
+        fleet
+            .clusters
+            .retain(|o| keep(kinds::Kind::WorkloadCluster, &o.object.metadata));
     }
     diagnostics.extend(duplicates);
     fleet

@@ -12,7 +12,12 @@ use crate::render::RenderedCluster;
 
 /// File name of the object at `index` (apply order): `03-kubevirtmachinetemplate-payments-control-plane-1a2b3c4d.yaml`.
 pub fn object_file_name(index: usize, kind: &str, name: &str) -> String {
-    format!("{:02}-{}-{}.yaml", index + 1, kind.to_ascii_lowercase(), name)
+    format!(
+        "{:02}-{}-{}.yaml",
+        index + 1,
+        kind.to_ascii_lowercase(),
+        name
+    )
 }
 
 /// The files of one cluster's folder, in order: every object, then `kustomization.yaml`.
@@ -34,7 +39,13 @@ pub fn cluster_files(cluster: &RenderedCluster) -> Vec<(String, String)> {
 /// One cluster as a multi-document YAML stream (for `--stdout`).
 pub fn cluster_stream(cluster: &RenderedCluster, out: &mut String) {
     for object in &cluster.objects {
-        let _ = writeln!(out, "---\n# {}/{}: {}", cluster.environment, cluster.name, object.describe());
+        let _ = writeln!(
+            out,
+            "---\n# {}/{}: {}",
+            cluster.environment,
+            cluster.name,
+            object.describe()
+        );
         out.push_str(&drover_yaml::to_yaml(&object.0));
     }
 }

@@ -14,7 +14,9 @@ pub const MARKER: &str = ".drover-render";
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The output folder exists, is not empty and was not written by drover.
-    #[error("{0} exists and was not written by `drover render` (no {MARKER} file); refusing to replace it")]
+    #[error(
+        "{0} exists and was not written by `drover render` (no {MARKER} file); refusing to replace it"
+    )]
     NotOurs(PathBuf),
     /// A file system operation failed.
     #[error("{action} {path}: {source}")]
@@ -28,8 +30,15 @@ pub enum OutputError {
     },
 }
 
-fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> OutputError + 'a {
-    move |source| OutputError::Io { action, path: path.to_owned(), source }
+fn io_error<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> OutputError + 'a {
+    move |source| OutputError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Writes clusters one by one into a staging folder, then swaps it into place.
@@ -46,15 +55,28 @@ impl TreeWriter {
         if target.exists() && !is_replaceable(target)? {
             return Err(OutputError::NotOurs(target.to_owned()));
         }
-        let file_name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".to_owned());
-        let staging = target.with_file_name(format!(".{file_name}.drover-staging-{}", std::process::id()));
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".to_owned());
+        let staging = target.with_file_name(format!(
+            ".{file_name}.drover-staging-{}",
+            std::process::id()
+        ));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_error("removing stale", &staging))?;
         }
         fs::create_dir_all(&staging).map_err(io_error("creating", &staging))?;
-        fs::write(staging.join(MARKER), "rendered by drover; this folder is replaced on every render\n")
-            .map_err(io_error("writing", &staging))?;
-        Ok(Self { target: target.to_owned(), staging, finished: false })
+        fs::write(
+            staging.join(MARKER),
+            "rendered by drover; this folder is replaced on every render\n",
+        )
+        .map_err(io_error("writing", &staging))?;
+        Ok(Self {
+            target: target.to_owned(),
+            staging,
+            finished: false,
+        })
     }
 
     /// Writes one cluster's folder `<environment>/<cluster>/`.
@@ -74,7 +96,8 @@ impl TreeWriter {
         if self.target.exists() {
             fs::rename(&self.target, &retired).map_err(io_error("moving aside", &self.target))?;
         }
-        fs::rename(&self.staging, &self.target).map_err(io_error("moving into place", &self.target))?;
+        fs::rename(&self.staging, &self.target)
+            .map_err(io_error("moving into place", &self.target))?;
         self.finished = true;
         if retired.exists() {
             fs::remove_dir_all(&retired).map_err(io_error("removing", &retired))?;

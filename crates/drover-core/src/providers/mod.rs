@@ -26,7 +26,10 @@ pub struct Issue {
 impl Issue {
     /// An issue at `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -73,7 +76,10 @@ impl Provider for Unsupported {
     fn check(&self, _cluster: &ResolvedCluster) -> Vec<Issue> {
         vec![Issue::new(
             "spec.infrastructure",
-            format!("rendering for provider `{}` is not available in this drover version", self.0),
+            format!(
+                "rendering for provider `{}` is not available in this drover version",
+                self.0
+            ),
         )]
     }
 

@@ -4,10 +4,10 @@
 
 use drover_api::labels;
 use drover_api::workload_cluster::Addon;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::meta::{object, MetaBuilder};
-use crate::resolve::{addon_name, ResolvedCluster};
+use super::meta::{MetaBuilder, object};
+use crate::resolve::{ResolvedCluster, addon_name};
 
 /// apiVersion of CAAPH's kinds.
 pub const CAAPH_V1ALPHA1: &str = "addons.cluster.x-k8s.io/v1alpha1";
@@ -28,12 +28,22 @@ pub struct AddonSettings {
 
 /// The HelmChartProxies of `cluster`'s add-ons.
 pub fn helm_chart_proxies(cluster: &ResolvedCluster, settings: &AddonSettings) -> Vec<Value> {
-    cluster.addons.iter().map(|addon| helm_chart_proxy(cluster, *addon, settings)).collect()
+    cluster
+        .addons
+        .iter()
+        .map(|addon| helm_chart_proxy(cluster, *addon, settings))
+        .collect()
 }
 
 fn helm_chart_proxy(cluster: &ResolvedCluster, addon: Addon, settings: &AddonSettings) -> Value {
     let (repo, chart, version, namespace, values) = match addon {
-        Addon::Cilium => ("https://helm.cilium.io", "cilium", CILIUM_CHART_VERSION, "kube-system", cilium_values(cluster, settings)),
+        Addon::Cilium => (
+            "https://helm.cilium.io",
+            "cilium",
+            CILIUM_CHART_VERSION,
+            "kube-system",
+            cilium_values(cluster, settings),
+        ),
         Addon::Calico => (
             "https://docs.tigera.io/calico/charts",
             "tigera-operator",

@@ -2,11 +2,11 @@
 //! MachineDeployments and MachineHealthChecks. Providers supply the references they point to.
 
 use drover_api::labels;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::manifest::TypedRef;
-use super::meta::{object, MetaBuilder};
-use crate::resolve::{cni_name, ResolvedCluster, WorkerGroup};
+use super::meta::{MetaBuilder, object};
+use crate::resolve::{ResolvedCluster, WorkerGroup, cni_name};
 
 /// apiVersion of CAPI core kinds.
 pub const CAPI_V1BETA2: &str = "cluster.x-k8s.io/v1beta2";
@@ -16,7 +16,11 @@ pub const DEPLOYMENT_NAME_LABEL: &str = "cluster.x-k8s.io/deployment-name";
 pub const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
 
 /// The CAPI `Cluster`, pointing at the provider's control plane and infrastructure objects.
-pub fn cluster(cluster: &ResolvedCluster, control_plane: &TypedRef, infrastructure: &TypedRef) -> Value {
+pub fn cluster(
+    cluster: &ResolvedCluster,
+    control_plane: &TypedRef,
+    infrastructure: &TypedRef,
+) -> Value {
     let meta = MetaBuilder::namespaced(cluster, &cluster.name)
         .label(labels::CNI, cni_name(cluster.network.cni))
         .label(labels::INFRASTRUCTURE, &cluster.infrastructure);

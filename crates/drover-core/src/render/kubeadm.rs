@@ -3,11 +3,11 @@
 //! (KubeVirt, Docker, vSphere, AWS self-managed). A provider says what is particular to its
 //! nodes through [`KubeadmNodeSettings`].
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::hash::hashed_name;
 use super::manifest::TypedRef;
-use super::meta::{object, MetaBuilder};
+use super::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// apiVersion of the kubeadm control-plane provider.
@@ -34,8 +34,11 @@ pub struct KubeadmNodeSettings {
 }
 
 fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>) -> Value {
-    let mut args: Vec<Value> =
-        settings.kubelet_extra_args.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+    let mut args: Vec<Value> = settings
+        .kubelet_extra_args
+        .iter()
+        .map(|(name, value)| json!({ "name": name, "value": value }))
+        .collect();
     if let Some(labels) = node_labels {
         args.push(json!({ "name": "node-labels", "value": labels }));
     }
@@ -49,14 +52,19 @@ fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>
 /// The KubeadmControlPlane of `cluster`, using the control-plane machine template `template`.
 /// Rolls one machine at a time, with one surge machine (`maxSurge: 1`) unless the provider asks
 /// to scale in first (only allowed from 3 replicas, where etcd keeps quorum with one gone).
-pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &KubeadmNodeSettings) -> Value {
+pub fn control_plane(
+    cluster: &ResolvedCluster,
+    template: &TypedRef,
+    settings: &KubeadmNodeSettings,
+) -> Value {
     let registration = node_registration(settings, None);
     let mut config = json!({
         "initConfiguration": { "nodeRegistration": registration.clone() },
         "joinConfiguration": { "nodeRegistration": registration },
     });
     if !settings.api_server_cert_sans.is_empty() {
-        config["clusterConfiguration"] = json!({ "apiServer": { "certSANs": settings.api_server_cert_sans } });
+        config["clusterConfiguration"] =
+            json!({ "apiServer": { "certSANs": settings.api_server_cert_sans } });
     }
     if !settings.control_plane_files.is_empty() {
         config["files"] = Value::Array(settings.control_plane_files.clone());
@@ -64,7 +72,12 @@ pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &
     if !settings.control_plane_pre_commands.is_empty() {
         config["preKubeadmCommands"] = json!(settings.control_plane_pre_commands);
     }
-    let max_surge = if settings.control_plane_scale_in_first && cluster.control_plane.replicas >= 3 { 0 } else { 1 };
+    let max_surge = if settings.control_plane_scale_in_first && cluster.control_plane.replicas >= 3
+    {
+        0
+    } else {
+        1
+    };
     object(
         CONTROLPLANE_V1BETA2,
         "KubeadmControlPlane",
@@ -87,12 +100,26 @@ pub fn control_plane(cluster: &ResolvedCluster, template: &TypedRef, settings: &
 
 /// The KubeadmConfigTemplate for a worker pool, named by content hash (templates are immutable:
 /// a change makes a new template and rolls the pool).
-pub fn worker_config_template(cluster: &ResolvedCluster, pool: &WorkerGroup, settings: &KubeadmNodeSettings) -> Value {
-    let labels = (!pool.node_labels.is_empty())
-        .then(|| pool.node_labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","));
+pub fn worker_config_template(
+    cluster: &ResolvedCluster,
+    pool: &WorkerGroup,
+    settings: &KubeadmNodeSettings,
+) -> Value {
+    let labels = (!pool.node_labels.is_empty()).then(|| {
+        pool.node_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     let spec = json!({
         "template": { "spec": { "joinConfiguration": { "nodeRegistration": node_registration(settings, labels) } } }
     });
     let name = hashed_name(&format!("{}-{}", cluster.name, pool.name), &spec);
-    object(BOOTSTRAP_V1BETA2, "KubeadmConfigTemplate", MetaBuilder::namespaced(cluster, name), json!({ "spec": spec }))
+    object(
+        BOOTSTRAP_V1BETA2,
+        "KubeadmConfigTemplate",
+        MetaBuilder::namespaced(cluster, name),
+        json!({ "spec": spec }),
+    )
 }

@@ -29,7 +29,10 @@ impl Manifest {
 
     /// The API group (`""` for the core group).
     pub fn group(&self) -> &str {
-        self.api_version().rsplit_once('/').map(|(group, _)| group).unwrap_or_default()
+        self.api_version()
+            .rsplit_once('/')
+            .map(|(group, _)| group)
+            .unwrap_or_default()
     }
 
     /// `Kind/name` for messages and file names.
@@ -52,7 +55,11 @@ pub struct TypedRef {
 impl TypedRef {
     /// The reference to a rendered object.
     pub fn to(manifest: &Manifest) -> Self {
-        Self { api_group: manifest.group().to_owned(), kind: manifest.kind().to_owned(), name: manifest.name().to_owned() }
+        Self {
+            api_group: manifest.group().to_owned(),
+            kind: manifest.kind().to_owned(),
+            name: manifest.name().to_owned(),
+        }
     }
 
     /// As JSON (`{apiGroup, kind, name}`).

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use drover_api::labels;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::resolve::ResolvedCluster;
 
@@ -39,7 +39,12 @@ impl MetaBuilder {
 
     /// Metadata for a cluster-scoped object (the Namespace) with the inventory labels.
     pub fn cluster_scoped(cluster: &ResolvedCluster, name: impl Into<String>) -> Self {
-        Self { name: name.into(), namespace: None, labels: inventory_labels(cluster), annotations: BTreeMap::new() }
+        Self {
+            name: name.into(),
+            namespace: None,
+            labels: inventory_labels(cluster),
+            annotations: BTreeMap::new(),
+        }
     }
 
     /// Adds a label.

@@ -17,11 +17,11 @@ pub use addons::AddonSettings;
 pub use manifest::{Manifest, TypedRef};
 
 use drover_api::ProviderKind;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::providers::provider_for;
 use crate::resolve::ResolvedCluster;
-use meta::{object, MetaBuilder};
+use meta::{MetaBuilder, object};
 
 /// Why a cluster could not be rendered. Validation catches these first; they reach a caller only
 /// when rendering is called on a cluster that did not pass [`crate::providers::Provider::check`].
@@ -96,14 +96,30 @@ pub struct RenderedCluster {
 pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, RenderError> {
     let provider = provider_for(&cluster.provider);
     if let Some(issue) = provider.check(cluster).into_iter().next() {
-        return Err(RenderError::Invalid { cluster: cluster.name.clone(), field: issue.field, message: issue.message });
+        return Err(RenderError::Invalid {
+            cluster: cluster.name.clone(),
+            field: issue.field,
+            message: issue.message,
+        });
     }
     let parts = provider.build(cluster)?;
-    let missing = |what| RenderError::MissingReference { cluster: cluster.name.clone(), what };
-    let control_plane = parts.control_plane_ref.as_ref().ok_or_else(|| missing("controlPlane"))?;
-    let infrastructure = parts.infrastructure_ref.as_ref().ok_or_else(|| missing("infrastructure"))?;
+    let missing = |what| RenderError::MissingReference {
+        cluster: cluster.name.clone(),
+        what,
+    };
+    let control_plane = parts
+        .control_plane_ref
+        .as_ref()
+        .ok_or_else(|| missing("controlPlane"))?;
+    let infrastructure = parts
+        .infrastructure_ref
+        .as_ref()
+        .ok_or_else(|| missing("infrastructure"))?;
 
-    let mut objects = vec![namespace(cluster, parts.pod_security), capi::cluster(cluster, control_plane, infrastructure)];
+    let mut objects = vec![
+        namespace(cluster, parts.pod_security),
+        capi::cluster(cluster, control_plane, infrastructure),
+    ];
     objects.extend(parts.objects);
     if parts.machine_health_checks {
         objects.extend(capi::machine_health_checks(cluster));
@@ -123,7 +139,10 @@ pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, Rend
     Ok(RenderedCluster {
         name: cluster.name.clone(),
         environment: cluster.environment.clone(),
-        objects: ordered.into_iter().map(|(_, _, manifest)| manifest).collect(),
+        objects: ordered
+            .into_iter()
+            .map(|(_, _, manifest)| manifest)
+            .collect(),
     })
 }
 
@@ -133,7 +152,13 @@ fn namespace(cluster: &ResolvedCluster, level: PodSecurityLevel) -> Value {
     let meta = MetaBuilder::cluster_scoped(cluster, &cluster.namespace)
         .label("pod-security.kubernetes.io/enforce", level.as_str())
         .label("pod-security.kubernetes.io/enforce-version", "latest")
-        .label("pod-security.kubernetes.io/warn", PodSecurityLevel::Restricted.as_str())
-        .label("pod-security.kubernetes.io/audit", PodSecurityLevel::Restricted.as_str());
+        .label(
+            "pod-security.kubernetes.io/warn",
+            PodSecurityLevel::Restricted.as_str(),
+        )
+        .label(
+            "pod-security.kubernetes.io/audit",
+            PodSecurityLevel::Restricted.as_str(),
+        );
     object("v1", "Namespace", meta, json!({}))
 }

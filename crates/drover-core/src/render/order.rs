@@ -72,7 +72,10 @@ const PHASES: &[(&str, Phase)] = &[
 
 /// The phase of `kind`, or `None` for a kind the renderer does not know how to order.
 pub fn phase_of(kind: &str) -> Option<Phase> {
-    PHASES.iter().find(|(k, _)| *k == kind).map(|(_, phase)| *phase)
+    PHASES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, phase)| *phase)
 }
 
 /// Every kind drover may render, in apply order.
@@ -89,7 +92,10 @@ mod tests {
         let phases: Vec<Phase> = PHASES.iter().map(|(_, p)| *p).collect();
         let mut sorted = phases.clone();
         sorted.sort();
-        assert_eq!(phases, sorted, "keep PHASES sorted by phase so the table reads as the apply order");
+        assert_eq!(
+            phases, sorted,
+            "keep PHASES sorted by phase so the table reads as the apply order"
+        );
     }
 
     #[test]

@@ -3,12 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use drover_api::environment::{ClusterDefaults, Policy};
-use drover_api::workload_cluster::{Addon, Cni, WorkerPool, MAX_NAME_LEN, MAX_POOL_NAME_LEN};
-use drover_api::{labels, Environment, Infrastructure, WorkloadCluster};
+use drover_api::workload_cluster::{Addon, Cni, MAX_NAME_LEN, MAX_POOL_NAME_LEN, WorkerPool};
+use drover_api::{Environment, Infrastructure, WorkloadCluster, labels};
 use globset::Glob;
 use ipnet::IpNet;
 
-use super::model::{ArgoCdRegistration, MachineGroup, Network, ProviderSpec, ResolvedCluster, ResolvedSize, WorkerGroup};
+use super::model::{
+    ArgoCdRegistration, MachineGroup, Network, ProviderSpec, ResolvedCluster, ResolvedSize,
+    WorkerGroup,
+};
 use super::report::Report;
 use crate::diagnostics::{Diagnostics, ObjectRef};
 use crate::fleet::Source;
@@ -44,7 +47,10 @@ pub fn resolve_claim(
 ) -> Result<ResolvedCluster, Diagnostics> {
     let name = claim.metadata.name.clone().unwrap_or_default();
     let claim_namespace = claim.metadata.namespace.clone().unwrap_or_default();
-    let mut report = Report::new(ObjectRef::new("WorkloadCluster", Some(&claim_namespace), &name), source);
+    let mut report = Report::new(
+        ObjectRef::new("WorkloadCluster", Some(&claim_namespace), &name),
+        source,
+    );
     let spec = &claim.spec;
 
     if name.len() > MAX_NAME_LEN {
@@ -55,18 +61,29 @@ pub fn resolve_claim(
     }
 
     if context.environment.is_none() {
-        report.error("spec.environment", format!("Environment `{}` does not exist", spec.environment));
+        report.error(
+            "spec.environment",
+            format!("Environment `{}` does not exist", spec.environment),
+        );
     }
     if context.infrastructure.is_none() {
-        report.error("spec.infrastructure", format!("Infrastructure `{}` does not exist", spec.infrastructure));
+        report.error(
+            "spec.infrastructure",
+            format!("Infrastructure `{}` does not exist", spec.infrastructure),
+        );
     }
-    let (Some((environment, _)), Some((infrastructure, _))) = (context.environment, context.infrastructure) else {
+    let (Some((environment, _)), Some((infrastructure, _))) =
+        (context.environment, context.infrastructure)
+    else {
         return Err(Diagnostics(report.into_diagnostics()));
     };
     let Some(provider) = ProviderSpec::from_spec(&infrastructure.spec) else {
         report.error(
             "spec.infrastructure",
-            format!("Infrastructure `{}` is invalid: it must have exactly one provider block", spec.infrastructure),
+            format!(
+                "Infrastructure `{}` is invalid: it must have exactly one provider block",
+                spec.infrastructure
+            ),
         );
         return Err(Diagnostics(report.into_diagnostics()));
     };
@@ -75,22 +92,40 @@ pub fn resolve_claim(
     let defaults = environment.spec.defaults.clone().unwrap_or_default();
     let policy = environment.spec.policy.clone().unwrap_or_default();
 
-    check_placement(&mut report, &policy, &env_name, &spec.infrastructure, &claim_namespace);
-    let version = resolve_version(&mut report, spec.kubernetes_version.as_deref(), &environment.spec.kubernetes_version, &env_name);
+    check_placement(
+        &mut report,
+        &policy,
+        &env_name,
+        &spec.infrastructure,
+        &claim_namespace,
+    );
+    let version = resolve_version(
+        &mut report,
+        spec.kubernetes_version.as_deref(),
+        &environment.spec.kubernetes_version,
+        &env_name,
+    );
 
-    let sizes = SizeLookup { infrastructure, infra_name: &spec.infrastructure, env_name: &env_name };
-    let control_plane = resolve_control_plane(&mut report, claim, &defaults, &policy, &env_name, &sizes);
+    let sizes = SizeLookup {
+        infrastructure,
+        infra_name: &spec.infrastructure,
+        env_name: &env_name,
+    };
+    let control_plane =
+        resolve_control_plane(&mut report, claim, &defaults, &policy, &env_name, &sizes);
     let workers = resolve_workers(&mut report, claim, &defaults, &policy, &env_name, &sizes);
     let network = resolve_network(&mut report, claim);
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
 
-    if let Some(access) = &spec.external_access {
-        if let Some(host) = &access.host {
-            if !is_dns_name(host) {
-                report.error("spec.externalAccess.host", format!("`{host}` is not a DNS name"));
-            }
-        }
+    if let Some(access) = &spec.external_access
+        && let Some(host) = &access.host
+        && !is_dns_name(host)
+    {
+        report.error(
+            "spec.externalAccess.host",
+            format!("`{host}` is not a DNS name"),
+        );
     }
 
     match (report.is_clean(), version, control_plane, network) {
@@ -115,18 +150,33 @@ pub fn resolve_claim(
     }
 }
 
-fn check_placement(report: &mut Report<'_>, policy: &Policy, env: &str, infrastructure: &str, namespace: &str) {
-    if let Some(allowed) = policy.allowed_infrastructures.as_ref().filter(|list| !list.is_empty()) {
-        if !allowed.iter().any(|a| a == infrastructure) {
-            report.error(
+fn check_placement(
+    report: &mut Report<'_>,
+    policy: &Policy,
+    env: &str,
+    infrastructure: &str,
+    namespace: &str,
+) {
+    if let Some(allowed) = policy
+        .allowed_infrastructures
+        .as_ref()
+        .filter(|list| !list.is_empty())
+        && !allowed.iter().any(|a| a == infrastructure)
+    {
+        report.error(
                 "spec.infrastructure",
                 format!("Environment `{env}` does not allow infrastructure `{infrastructure}` (allowed: {})", allowed.join(", ")),
             );
-        }
     }
-    if let Some(allowed) = policy.allowed_namespaces.as_ref().filter(|list| !list.is_empty()) {
+    if let Some(allowed) = policy
+        .allowed_namespaces
+        .as_ref()
+        .filter(|list| !list.is_empty())
+    {
         let matches = allowed.iter().any(|pattern| {
-            Glob::new(pattern).map(|glob| glob.compile_matcher().is_match(namespace)).unwrap_or(false)
+            Glob::new(pattern)
+                .map(|glob| glob.compile_matcher().is_match(namespace))
+                .unwrap_or(false)
         });
         if !matches {
             report.error(
@@ -137,15 +187,25 @@ fn check_placement(report: &mut Report<'_>, policy: &Policy, env: &str, infrastr
     }
 }
 
-fn resolve_version(report: &mut Report<'_>, pinned: Option<&str>, env_version: &str, env: &str) -> Option<KubeVersion> {
+fn resolve_version(
+    report: &mut Report<'_>,
+    pinned: Option<&str>,
+    env_version: &str,
+    env: &str,
+) -> Option<KubeVersion> {
     let env_version: KubeVersion = match env_version.parse() {
         Ok(version) => version,
         Err(message) => {
-            report.error("spec.environment", format!("Environment `{env}` has an invalid spec.kubernetesVersion: {message}"));
+            report.error(
+                "spec.environment",
+                format!("Environment `{env}` has an invalid spec.kubernetesVersion: {message}"),
+            );
             return None;
         }
     };
-    let Some(pinned) = pinned else { return Some(env_version) };
+    let Some(pinned) = pinned else {
+        return Some(env_version);
+    };
     let version: KubeVersion = match pinned.parse() {
         Ok(version) => version,
         Err(message) => {
@@ -164,7 +224,9 @@ fn resolve_version(report: &mut Report<'_>, pinned: Option<&str>, env_version: &
         None => {
             report.error(
                 "spec.kubernetesVersion",
-                format!("{version} has another major version than Environment `{env}` ({env_version})"),
+                format!(
+                    "{version} has another major version than Environment `{env}` ({env_version})"
+                ),
             );
             None
         }
@@ -180,7 +242,13 @@ struct SizeLookup<'a> {
 
 impl SizeLookup<'_> {
     /// Looks `name` up; `origin` says where the name came from, for the message.
-    fn get(&self, report: &mut Report<'_>, field: &str, name: &str, origin: &str) -> Option<ResolvedSize> {
+    fn get(
+        &self,
+        report: &mut Report<'_>,
+        field: &str,
+        name: &str,
+        origin: &str,
+    ) -> Option<ResolvedSize> {
         let sizes = &self.infrastructure.spec.sizes;
         let Some(size) = sizes.get(name) else {
             let known: Vec<&str> = sizes.keys().map(String::as_str).collect();
@@ -189,29 +257,49 @@ impl SizeLookup<'_> {
                 format!(
                     "size `{name}`{origin} is not defined by Infrastructure `{}` (it defines: {})",
                     self.infra_name,
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             );
             return None;
         };
         let mut parse = |what: &str, text: &Option<String>| {
-            text.as_deref().and_then(|text| match Quantity::parse(text) {
-                Ok(quantity) => Some(quantity),
-                Err(message) => {
-                    report.error(field, format!("Infrastructure `{}` size `{name}` {what}: {message}", self.infra_name));
-                    None
-                }
-            })
+            text.as_deref()
+                .and_then(|text| match Quantity::parse(text) {
+                    Ok(quantity) => Some(quantity),
+                    Err(message) => {
+                        report.error(
+                            field,
+                            format!(
+                                "Infrastructure `{}` size `{name}` {what}: {message}",
+                                self.infra_name
+                            ),
+                        );
+                        None
+                    }
+                })
         };
         let memory = parse("memory", &size.memory);
         let disk = parse("disk", &size.disk);
-        Some(ResolvedSize { name: name.to_owned(), cpu: size.cpu, memory, disk, instance_type: size.instance_type.clone() })
+        Some(ResolvedSize {
+            name: name.to_owned(),
+            cpu: size.cpu,
+            memory,
+            disk,
+            instance_type: size.instance_type.clone(),
+        })
     }
 
     fn missing(&self, report: &mut Report<'_>, field: &str) {
         report.error(
             field,
-            format!("no size given and Environment `{}` has no spec.defaults.size", self.env_name),
+            format!(
+                "no size given and Environment `{}` has no spec.defaults.size",
+                self.env_name
+            ),
         );
     }
 }
@@ -225,31 +313,57 @@ fn resolve_control_plane(
     sizes: &SizeLookup<'_>,
 ) -> Option<MachineGroup> {
     let spec = claim.spec.control_plane.clone().unwrap_or_default();
-    let replicas = spec.replicas.or(defaults.control_plane_replicas).unwrap_or(DEFAULT_CONTROL_PLANE_REPLICAS);
+    let replicas = spec
+        .replicas
+        .or(defaults.control_plane_replicas)
+        .unwrap_or(DEFAULT_CONTROL_PLANE_REPLICAS);
     let field = "spec.controlPlane.replicas";
     let mut valid = true;
     if ![1, 3, 5, 7].contains(&replicas) {
-        report.error(field, format!("{replicas} control-plane replicas: must be 1, 3, 5 or 7 (odd, for etcd quorum)"));
+        report.error(
+            field,
+            format!(
+                "{replicas} control-plane replicas: must be 1, 3, 5 or 7 (odd, for etcd quorum)"
+            ),
+        );
         valid = false;
     }
-    if let Some(min) = policy.min_control_plane_replicas {
-        if replicas < min {
-            let origin = if spec.replicas.is_some() { "" } else { " (the environment's default)" };
-            report.error(field, format!("{replicas} control-plane replicas{origin}: Environment `{env}` requires at least {min}"));
-            valid = false;
-        }
+    if let Some(min) = policy.min_control_plane_replicas
+        && replicas < min
+    {
+        let origin = if spec.replicas.is_some() {
+            ""
+        } else {
+            " (the environment's default)"
+        };
+        report.error(field, format!("{replicas} control-plane replicas{origin}: Environment `{env}` requires at least {min}"));
+        valid = false;
     }
     let size_field = "spec.controlPlane.size";
     let size = match (&spec.size, &defaults.control_plane_size, &defaults.size) {
         (Some(name), _, _) => sizes.get(report, size_field, name, ""),
-        (None, Some(name), _) => sizes.get(report, size_field, name, &format!(" (Environment `{env}` defaults.controlPlaneSize)")),
-        (None, None, Some(name)) => sizes.get(report, size_field, name, &format!(" (Environment `{env}` defaults.size)")),
+        (None, Some(name), _) => sizes.get(
+            report,
+            size_field,
+            name,
+            &format!(" (Environment `{env}` defaults.controlPlaneSize)"),
+        ),
+        (None, None, Some(name)) => sizes.get(
+            report,
+            size_field,
+            name,
+            &format!(" (Environment `{env}` defaults.size)"),
+        ),
         (None, None, None) => {
             sizes.missing(report, size_field);
             None
         }
     };
-    Some(MachineGroup { replicas, size: size? }).filter(|_| valid)
+    Some(MachineGroup {
+        replicas,
+        size: size?,
+    })
+    .filter(|_| valid)
 }
 
 fn resolve_workers(
@@ -260,29 +374,57 @@ fn resolve_workers(
     env: &str,
     sizes: &SizeLookup<'_>,
 ) -> Vec<WorkerGroup> {
-    let pools = claim.spec.workers.clone().unwrap_or_else(|| vec![WorkerPool { name: "md-0".to_owned(), ..WorkerPool::default() }]);
+    let pools = claim.spec.workers.clone().unwrap_or_else(|| {
+        vec![WorkerPool {
+            name: "md-0".to_owned(),
+            ..WorkerPool::default()
+        }]
+    });
     let mut seen = BTreeSet::new();
     let mut groups = Vec::new();
     for (index, pool) in pools.iter().enumerate() {
         let at = |leaf: &str| format!("spec.workers[{index}]{leaf}");
         if !naming::is_dns_label(&pool.name) || pool.name.len() > MAX_POOL_NAME_LEN {
-            report.error(&at(".name"), format!("`{}` must be a lowercase DNS label of at most {MAX_POOL_NAME_LEN} characters", pool.name));
+            report.error(
+                &at(".name"),
+                format!(
+                    "`{}` must be a lowercase DNS label of at most {MAX_POOL_NAME_LEN} characters",
+                    pool.name
+                ),
+            );
         }
         if !seen.insert(pool.name.as_str()) {
-            report.error(&at(".name"), format!("worker pool `{}` is listed twice", pool.name));
+            report.error(
+                &at(".name"),
+                format!("worker pool `{}` is listed twice", pool.name),
+            );
         }
-        let replicas = pool.replicas.or(defaults.worker_replicas).unwrap_or(DEFAULT_WORKER_REPLICAS);
+        let replicas = pool
+            .replicas
+            .or(defaults.worker_replicas)
+            .unwrap_or(DEFAULT_WORKER_REPLICAS);
         if replicas < 0 {
-            report.error(&at(".replicas"), format!("{replicas} replicas: must not be negative"));
+            report.error(
+                &at(".replicas"),
+                format!("{replicas} replicas: must not be negative"),
+            );
         }
-        if let Some(max) = policy.max_worker_replicas {
-            if replicas > max {
-                report.error(&at(".replicas"), format!("{replicas} replicas: Environment `{env}` allows at most {max} per pool"));
-            }
+        if let Some(max) = policy.max_worker_replicas
+            && replicas > max
+        {
+            report.error(
+                &at(".replicas"),
+                format!("{replicas} replicas: Environment `{env}` allows at most {max} per pool"),
+            );
         }
         let size = match (&pool.size, &defaults.size) {
             (Some(name), _) => sizes.get(report, &at(".size"), name, ""),
-            (None, Some(name)) => sizes.get(report, &at(".size"), name, &format!(" (Environment `{env}` defaults.size)")),
+            (None, Some(name)) => sizes.get(
+                report,
+                &at(".size"),
+                name,
+                &format!(" (Environment `{env}` defaults.size)"),
+            ),
             (None, None) => {
                 sizes.missing(report, &at(".size"));
                 None
@@ -290,12 +432,24 @@ fn resolve_workers(
         };
         let node_labels = pool.node_labels.clone().unwrap_or_default();
         for key in node_labels.keys() {
-            if key.starts_with("node-role.kubernetes.io/") || key.starts_with("kubernetes.io/") || key.starts_with("k8s.io/") {
-                report.error(&at(&format!(".nodeLabels[\"{key}\"]")), "kubelet may not set labels in the kubernetes.io and k8s.io namespaces".to_owned());
+            if key.starts_with("node-role.kubernetes.io/")
+                || key.starts_with("kubernetes.io/")
+                || key.starts_with("k8s.io/")
+            {
+                report.error(
+                    &at(&format!(".nodeLabels[\"{key}\"]")),
+                    "kubelet may not set labels in the kubernetes.io and k8s.io namespaces"
+                        .to_owned(),
+                );
             }
         }
         if let Some(size) = size {
-            groups.push(WorkerGroup { name: pool.name.clone(), replicas, size, node_labels });
+            groups.push(WorkerGroup {
+                name: pool.name.clone(),
+                replicas,
+                size,
+                node_labels,
+            });
         }
     }
     groups
@@ -308,57 +462,107 @@ fn resolve_network(report: &mut Report<'_>, claim: &WorkloadCluster) -> Option<N
         match text.parse::<IpNet>() {
             Ok(net) if net.network() == net.addr() => Some(net),
             Ok(net) => {
-                report.error(field, format!("`{text}` has host bits set; did you mean `{}`?", net.trunc()));
+                report.error(
+                    field,
+                    format!(
+                        "`{text}` has host bits set; did you mean `{}`?",
+                        net.trunc()
+                    ),
+                );
                 None
             }
             Err(_) => {
-                report.error(field, format!("`{text}` is not a CIDR (expected e.g. `10.243.0.0/16`)"));
+                report.error(
+                    field,
+                    format!("`{text}` is not a CIDR (expected e.g. `10.243.0.0/16`)"),
+                );
                 None
             }
         }
     };
-    let pod_cidr = parse("spec.network.podCIDR", spec.pod_cidr.as_deref(), DEFAULT_POD_CIDR);
-    let service_cidr = parse("spec.network.serviceCIDR", spec.service_cidr.as_deref(), DEFAULT_SERVICE_CIDR);
+    let pod_cidr = parse(
+        "spec.network.podCIDR",
+        spec.pod_cidr.as_deref(),
+        DEFAULT_POD_CIDR,
+    );
+    let service_cidr = parse(
+        "spec.network.serviceCIDR",
+        spec.service_cidr.as_deref(),
+        DEFAULT_SERVICE_CIDR,
+    );
     let (pod_cidr, service_cidr) = (pod_cidr?, service_cidr?);
     if pod_cidr.contains(&service_cidr.network()) || service_cidr.contains(&pod_cidr.network()) {
-        report.error("spec.network.serviceCIDR", format!("service network {service_cidr} overlaps pod network {pod_cidr}"));
+        report.error(
+            "spec.network.serviceCIDR",
+            format!("service network {service_cidr} overlaps pod network {pod_cidr}"),
+        );
         return None;
     }
-    Some(Network { pod_cidr, service_cidr, cni: spec.cni.unwrap_or(Cni::Cilium) })
+    Some(Network {
+        pod_cidr,
+        service_cidr,
+        cni: spec.cni.unwrap_or(Cni::Cilium),
+    })
 }
 
-fn resolve_addons(report: &mut Report<'_>, claim: &WorkloadCluster, cni: Option<Cni>) -> Vec<Addon> {
+fn resolve_addons(
+    report: &mut Report<'_>,
+    claim: &WorkloadCluster,
+    cni: Option<Cni>,
+) -> Vec<Addon> {
     let addons = claim.spec.addons.clone().unwrap_or_default();
     let mut unique = BTreeSet::new();
     for (index, addon) in addons.iter().enumerate() {
         if !unique.insert(*addon) {
-            report.error(&format!("spec.addons[{index}]"), format!("add-on `{}` is listed twice", addon_name(*addon)));
+            report.error(
+                &format!("spec.addons[{index}]"),
+                format!("add-on `{}` is listed twice", addon_name(*addon)),
+            );
         }
         let cni_addon = match addon {
             Addon::Cilium => Some(Cni::Cilium),
             Addon::Calico => Some(Cni::Calico),
             Addon::MetricsServer => None,
         };
-        if let (Some(wanted), Some(cni)) = (cni_addon, cni) {
-            if wanted != cni {
-                report.error(
-                    &format!("spec.addons[{index}]"),
-                    format!("add-on `{}` is a CNI but spec.network.cni is `{}`", addon_name(*addon), cni_name(cni)),
-                );
-            }
+        if let (Some(wanted), Some(cni)) = (cni_addon, cni)
+            && wanted != cni
+        {
+            report.error(
+                &format!("spec.addons[{index}]"),
+                format!(
+                    "add-on `{}` is a CNI but spec.network.cni is `{}`",
+                    addon_name(*addon),
+                    cni_name(cni)
+                ),
+            );
         }
     }
     unique.into_iter().collect()
 }
 
-fn resolve_argocd(report: &mut Report<'_>, claim: &WorkloadCluster, env: &str, name: &str) -> Option<ArgoCdRegistration> {
-    let spec = claim.spec.gitops.as_ref().and_then(|g| g.argocd.clone()).unwrap_or_default();
+fn resolve_argocd(
+    report: &mut Report<'_>,
+    claim: &WorkloadCluster,
+    env: &str,
+    name: &str,
+) -> Option<ArgoCdRegistration> {
+    let spec = claim
+        .spec
+        .gitops
+        .as_ref()
+        .and_then(|g| g.argocd.clone())
+        .unwrap_or_default();
     if spec.enabled == Some(false) {
         return None;
     }
-    let namespace = spec.namespace.unwrap_or_else(|| DEFAULT_ARGOCD_NAMESPACE.to_owned());
+    let namespace = spec
+        .namespace
+        .unwrap_or_else(|| DEFAULT_ARGOCD_NAMESPACE.to_owned());
     if !naming::is_dns_label(&namespace) {
-        report.error("spec.gitops.argocd.namespace", format!("`{namespace}` is not a valid namespace name"));
+        report.error(
+            "spec.gitops.argocd.namespace",
+            format!("`{namespace}` is not a valid namespace name"),
+        );
     }
     let mut labels = BTreeMap::from([
         (labels::ENVIRONMENT.to_owned(), env.to_owned()),
@@ -366,7 +570,10 @@ fn resolve_argocd(report: &mut Report<'_>, claim: &WorkloadCluster, env: &str, n
     ]);
     for (key, value) in spec.labels.unwrap_or_default() {
         if key.starts_with("argocd.argoproj.io/") || key.starts_with("drover.dev/") {
-            report.error(&format!("spec.gitops.argocd.labels[\"{key}\"]"), "labels in the argocd.argoproj.io and drover.dev namespaces are set by drover");
+            report.error(
+                &format!("spec.gitops.argocd.labels[\"{key}\"]"),
+                "labels in the argocd.argoproj.io and drover.dev namespaces are set by drover",
+            );
         }
         labels.insert(key, value);
     }

@@ -10,11 +10,12 @@ mod objects;
 mod report;
 
 pub use claim::{
-    addon_name, cni_name, resolve_claim, ClaimContext, DEFAULT_ARGOCD_NAMESPACE,
-    DEFAULT_CONTROL_PLANE_REPLICAS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, DEFAULT_WORKER_REPLICAS,
+    ClaimContext, DEFAULT_ARGOCD_NAMESPACE, DEFAULT_CONTROL_PLANE_REPLICAS, DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR, DEFAULT_WORKER_REPLICAS, addon_name, cni_name, resolve_claim,
 };
 pub use model::{
-    ArgoCdRegistration, MachineGroup, Network, ProviderSpec, ResolvedCluster, ResolvedSize, WorkerGroup,
+    ArgoCdRegistration, MachineGroup, Network, ProviderSpec, ResolvedCluster, ResolvedSize,
+    WorkerGroup,
 };
 pub use objects::{check_environment, check_infrastructure};
 
@@ -33,20 +34,33 @@ pub struct Resolution {
 /// Resolves every claim of the fleet and checks environments and infrastructures.
 pub fn resolve_fleet(fleet: &Fleet) -> Resolution {
     let mut resolution = Resolution::default();
-    let env_names: Vec<&str> =
-        fleet.environments.iter().filter_map(|e| e.object.metadata.name.as_deref()).collect();
-    let infra_names: Vec<&str> =
-        fleet.infrastructures.iter().filter_map(|i| i.object.metadata.name.as_deref()).collect();
+    let env_names: Vec<&str> = fleet
+        .environments
+        .iter()
+        .filter_map(|e| e.object.metadata.name.as_deref())
+        .collect();
+    let infra_names: Vec<&str> = fleet
+        .infrastructures
+        .iter()
+        .filter_map(|i| i.object.metadata.name.as_deref())
+        .collect();
     for environment in &fleet.environments {
         resolution.diagnostics.extend(check_environment(
             &environment.object,
             &environment.source,
-            &fleet.environments.iter().map(|e| &e.object).collect::<Vec<_>>(),
+            &fleet
+                .environments
+                .iter()
+                .map(|e| &e.object)
+                .collect::<Vec<_>>(),
             &infra_names,
         ));
     }
     for infrastructure in &fleet.infrastructures {
-        resolution.diagnostics.extend(check_infrastructure(&infrastructure.object, &infrastructure.source));
+        resolution.diagnostics.extend(check_infrastructure(
+            &infrastructure.object,
+            &infrastructure.source,
+        ));
     }
     for claim in &fleet.clusters {
         let spec = &claim.object.spec;
@@ -88,6 +102,12 @@ fn hint_known_names(problem: &mut Diagnostic, environments: &[&str], infrastruct
         "spec.infrastructure" => infrastructures,
         _ => return,
     };
-    let list = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-    problem.message.push_str(&format!(" (the fleet defines: {list})"));
+    let list = if known.is_empty() {
+        "none".to_owned()
+    } else {
+        known.join(", ")
+    };
+    problem
+        .message
+        .push_str(&format!(" (the fleet defines: {list})"));
 }

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use drover_api::ProviderKind;
 use drover_api::infrastructure::{
     AwsInfrastructure, AzureInfrastructure, DockerInfrastructure, GcpInfrastructure,
     KubevirtInfrastructure, ProxmoxInfrastructure, VclusterInfrastructure, VsphereInfrastructure,
 };
 use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
-use drover_api::ProviderKind;
 use ipnet::IpNet;
 
 use crate::quantity::Quantity;

@@ -29,34 +29,51 @@ pub fn check_environment(
     if let Some(promotion) = &spec.promotion {
         let by_name = |n: &str| all.iter().find(|e| e.metadata.name.as_deref() == Some(n));
         if promotion.from == name {
-            report.error("spec.promotion.from", "an environment cannot promote from itself");
+            report.error(
+                "spec.promotion.from",
+                "an environment cannot promote from itself",
+            );
         } else if by_name(&promotion.from).is_none() {
-            report.error("spec.promotion.from", format!("Environment `{}` does not exist", promotion.from));
+            report.error(
+                "spec.promotion.from",
+                format!("Environment `{}` does not exist", promotion.from),
+            );
         } else {
             // Follow the chain; coming back to `name` is a cycle.
             let mut seen = BTreeSet::from([name.clone()]);
             let mut next = Some(promotion.from.clone());
             while let Some(current) = next {
                 if !seen.insert(current.clone()) {
-                    report.error("spec.promotion.from", format!("promotion chain loops back through `{current}`"));
+                    report.error(
+                        "spec.promotion.from",
+                        format!("promotion chain loops back through `{current}`"),
+                    );
                     break;
                 }
-                next = by_name(&current).and_then(|e| e.spec.promotion.as_ref()).map(|p| p.from.clone());
+                next = by_name(&current)
+                    .and_then(|e| e.spec.promotion.as_ref())
+                    .map(|p| p.from.clone());
             }
         }
-        if let Some(soak) = &promotion.soak {
-            if let Err(message) = parse_duration(soak) {
-                report.error("spec.promotion.soak", message);
-            }
+        if let Some(soak) = &promotion.soak
+            && let Err(message) = parse_duration(soak)
+        {
+            report.error("spec.promotion.soak", message);
         }
     }
     if let Some(window) = &spec.maintenance_window {
         if !is_clock_time(&window.start) {
-            report.error("spec.maintenanceWindow.start", format!("`{}` is not a time of day (HH:MM, 24 h)", window.start));
+            report.error(
+                "spec.maintenanceWindow.start",
+                format!("`{}` is not a time of day (HH:MM, 24 h)", window.start),
+            );
         }
         match parse_duration(&window.duration) {
             Ok(d) if d.as_secs() == 0 || d.as_secs() > 7 * 86_400 => {
-                report.error("spec.maintenanceWindow.duration", "must be longer than 0 and at most 7d");
+                report.error(
+                    "spec.maintenanceWindow.duration",
+                    "must be longer than 0 and at most 7d",
+                );
             }
             Ok(_) => {}
             Err(message) => report.error("spec.maintenanceWindow.duration", message),
@@ -65,12 +82,14 @@ pub fn check_environment(
             report.error("spec.maintenanceWindow.days", "at least one day is needed");
         }
     }
-    if let Some(defaults) = &spec.defaults {
-        if let Some(replicas) = defaults.control_plane_replicas {
-            if ![1, 3, 5, 7].contains(&replicas) {
-                report.error("spec.defaults.controlPlaneReplicas", format!("{replicas}: must be 1, 3, 5 or 7"));
-            }
-        }
+    if let Some(defaults) = &spec.defaults
+        && let Some(replicas) = defaults.control_plane_replicas
+        && ![1, 3, 5, 7].contains(&replicas)
+    {
+        report.error(
+            "spec.defaults.controlPlaneReplicas",
+            format!("{replicas}: must be 1, 3, 5 or 7"),
+        );
     }
     if let Some(policy) = &spec.policy {
         for (index, infra) in policy.allowed_infrastructures.iter().flatten().enumerate() {
@@ -83,13 +102,19 @@ pub fn check_environment(
         }
         for (index, pattern) in policy.allowed_namespaces.iter().flatten().enumerate() {
             if let Err(error) = Glob::new(pattern) {
-                report.error(&format!("spec.policy.allowedNamespaces[{index}]"), format!("`{pattern}` is not a valid glob: {error}"));
+                report.error(
+                    &format!("spec.policy.allowedNamespaces[{index}]"),
+                    format!("`{pattern}` is not a valid glob: {error}"),
+                );
             }
         }
-        if let (Some(min), Some(defaults)) = (policy.min_control_plane_replicas, &spec.defaults) {
-            if defaults.control_plane_replicas.is_some_and(|r| r < min) {
-                report.error("spec.defaults.controlPlaneReplicas", format!("below the policy's minControlPlaneReplicas ({min})"));
-            }
+        if let (Some(min), Some(defaults)) = (policy.min_control_plane_replicas, &spec.defaults)
+            && defaults.control_plane_replicas.is_some_and(|r| r < min)
+        {
+            report.error(
+                "spec.defaults.controlPlaneReplicas",
+                format!("below the policy's minControlPlaneReplicas ({min})"),
+            );
         }
     }
     report.into_diagnostics()
@@ -115,10 +140,10 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
     for (size_name, size) in &spec.sizes {
         let field = format!("spec.sizes.{size_name}");
         for (what, text) in [("memory", &size.memory), ("disk", &size.disk)] {
-            if let Some(text) = text {
-                if let Err(message) = Quantity::parse(text) {
-                    report.error(&format!("{field}.{what}"), message);
-                }
+            if let Some(text) = text
+                && let Err(message) = Quantity::parse(text)
+            {
+                report.error(&format!("{field}.{what}"), message);
             }
         }
         if size.cpu == Some(0) {
@@ -129,22 +154,28 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
         let mut seen = BTreeSet::new();
         for (index, host) in kubevirt.hosts.iter().flatten().enumerate() {
             if !seen.insert(host.name.as_str()) {
-                report.error(&format!("spec.kubevirt.hosts[{index}].name"), format!("host `{}` is listed twice", host.name));
+                report.error(
+                    &format!("spec.kubevirt.hosts[{index}].name"),
+                    format!("host `{}` is listed twice", host.name),
+                );
             }
             if let Err(message) = Quantity::parse(&host.memory) {
                 report.error(&format!("spec.kubevirt.hosts[{index}].memory"), message);
             }
-            if let Some(storage) = &host.storage {
-                if let Err(message) = Quantity::parse(storage) {
-                    report.error(&format!("spec.kubevirt.hosts[{index}].storage"), message);
-                }
+            if let Some(storage) = &host.storage
+                && let Err(message) = Quantity::parse(storage)
+            {
+                report.error(&format!("spec.kubevirt.hosts[{index}].storage"), message);
             }
         }
     }
     if let Some(overcommit) = &spec.overcommit {
         for (what, ratio) in [("cpu", overcommit.cpu), ("memory", overcommit.memory)] {
             if ratio.is_some_and(|r| !(1.0..=16.0).contains(&r)) {
-                report.error(&format!("spec.overcommit.{what}"), "ratio must be between 1.0 and 16.0");
+                report.error(
+                    &format!("spec.overcommit.{what}"),
+                    "ratio must be between 1.0 and 16.0",
+                );
             }
         }
     }
@@ -152,7 +183,9 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
 }
 
 fn is_clock_time(text: &str) -> bool {
-    let Some((hours, minutes)) = text.split_once(':') else { return false };
+    let Some((hours, minutes)) = text.split_once(':') else {
+        return false;
+    };
     hours.len() == 2
         && minutes.len() == 2
         && hours.parse::<u8>().is_ok_and(|h| h < 24)

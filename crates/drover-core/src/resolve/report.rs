@@ -12,12 +12,18 @@ pub(crate) struct Report<'a> {
 
 impl<'a> Report<'a> {
     pub(crate) fn new(object: ObjectRef, source: &'a Source) -> Self {
-        Self { object, source, found: Vec::new() }
+        Self {
+            object,
+            source,
+            found: Vec::new(),
+        }
     }
 
     /// Records a problem at `field` (a path such as `spec.workers[1].size`).
     pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
-        let mut diagnostic = Diagnostic::new(message).object(self.object.clone()).field(field);
+        let mut diagnostic = Diagnostic::new(message)
+            .object(self.object.clone())
+            .field(field);
         diagnostic.location = self.source.locate(field);
         self.found.push(diagnostic);
     }

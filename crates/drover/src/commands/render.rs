@@ -19,7 +19,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         eprintln!("nothing rendered: {} problem(s)", outcome.problems.len());
         return Ok(ExitCode::from(1));
     }
-    let Some((_, validation)) = outcome.validated else { return Ok(ExitCode::from(1)) };
+    let Some((_, validation)) = outcome.validated else {
+        return Ok(ExitCode::from(1));
+    };
     let selected: Vec<_> = validation
         .clusters
         .iter()
@@ -28,12 +30,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         .collect();
     for wanted in &args.clusters {
         if !validation.clusters.iter().any(|c| &c.name == wanted) {
-            anyhow::bail!("--cluster {wanted}: no such cluster in {}", args.dir.display());
+            anyhow::bail!(
+                "--cluster {wanted}: no such cluster in {}",
+                args.dir.display()
+            );
         }
     }
     for wanted in &args.environments {
         if !validation.clusters.iter().any(|c| &c.environment == wanted) {
-            anyhow::bail!("--environment {wanted}: no cluster of that environment in {}", args.dir.display());
+            anyhow::bail!(
+                "--environment {wanted}: no cluster of that environment in {}",
+                args.dir.display()
+            );
         }
     }
 
@@ -44,14 +52,20 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             writer.write_cluster(&rendered)?;
         }
         writer.finish()?;
-        eprintln!("rendered {} clusters into {}", selected.len(), out.display());
+        eprintln!(
+            "rendered {} clusters into {}",
+            selected.len(),
+            out.display()
+        );
     } else {
         let stdout = std::io::stdout();
         let mut stdout = stdout.lock();
         for cluster in &selected {
             let mut text = String::new();
             output::cluster_stream(&render_cluster(cluster)?, &mut text);
-            stdout.write_all(text.as_bytes()).context("writing to standard output")?;
+            stdout
+                .write_all(text.as_bytes())
+                .context("writing to standard output")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
+use drover_core::Diagnostic;
 use drover_core::fleet::{self, Fleet};
 use drover_core::pipeline::{self, Validation};
-use drover_core::Diagnostic;
 use serde_json::json;
 
 use crate::cli::{ReportFormat, ValidateArgs};
@@ -21,7 +21,11 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             if outcome.problems.is_empty() {
                 println!("{}: valid", outcome.summary());
             } else {
-                println!("{}: {} problem(s)", outcome.summary(), outcome.problems.len());
+                println!(
+                    "{}: {} problem(s)",
+                    outcome.summary(),
+                    outcome.problems.len()
+                );
             }
         }
         ReportFormat::Json => {
@@ -35,7 +39,11 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
     }
-    Ok(if outcome.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// What `validate` found in a fleet directory.
@@ -68,9 +76,34 @@ pub fn check(dir: &Path) -> Outcome {
     problems.extend(validation.diagnostics.iter().cloned());
     problems.sort();
     problems.dedup();
-    let used = |names: BTreeSet<&str>, defined: usize| if names.is_empty() { defined } else { names.len() };
-    let environments = used(fleet.clusters.iter().map(|c| c.object.spec.environment.as_str()).collect(), fleet.environments.len());
-    let infrastructures =
-        used(fleet.clusters.iter().map(|c| c.object.spec.infrastructure.as_str()).collect(), fleet.infrastructures.len());
-    Outcome { clusters: fleet.clusters.len(), environments, infrastructures, problems, validated: Some((fleet, validation)) }
+    let used = |names: BTreeSet<&str>, defined: usize| {
+        if names.is_empty() {
+            defined
+        } else {
+            names.len()
+        }
+    };
+    let environments = used(
+        fleet
+            .clusters
+            .iter()
+            .map(|c| c.object.spec.environment.as_str())
+            .collect(),
+        fleet.environments.len(),
+    );
+    let infrastructures = used(
+        fleet
+            .clusters
+            .iter()
+            .map(|c| c.object.spec.infrastructure.as_str())
+            .collect(),
+        fleet.infrastructures.len(),
+    );
+    Outcome {
+        clusters: fleet.clusters.len(),
+        environments,
+        infrastructures,
+        problems,
+        validated: Some((fleet, validation)),
+    }
 }

@@ -9,9 +9,9 @@
 //! `node-role.kubernetes.io/control-plane` (upstream uses the removed `master` label, so the pod
 //! never schedules).
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::render::meta::{object, MetaBuilder};
+use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// KCCM image used when the Infrastructure does not pin one.
@@ -66,7 +66,12 @@ pub fn objects(cluster: &ResolvedCluster, image: Option<&str>) -> Vec<Value> {
                 cluster.namespace
             )}}),
         ),
-        deployment(cluster, &name, &config_map, image.unwrap_or(DEFAULT_KCCM_IMAGE)),
+        deployment(
+            cluster,
+            &name,
+            &config_map,
+            image.unwrap_or(DEFAULT_KCCM_IMAGE),
+        ),
     ]
 }
 

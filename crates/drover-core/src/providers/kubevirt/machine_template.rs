@@ -1,9 +1,9 @@
 //! `KubevirtMachineTemplate`: the VM every machine of a group is cloned from.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::render::hash::hashed_name;
-use crate::render::meta::{object, MetaBuilder};
+use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use drover_api::infrastructure::{BootstrapCheck, KubevirtInfrastructure};
 
@@ -75,8 +75,14 @@ pub fn machine_template(
     if let Some(affinity) = anti_affinity(cluster, role) {
         vmi_spec["affinity"] = affinity;
     }
-    let image = settings.node_image.replace("{{version}}", &cluster.version.to_string());
-    let access_mode = if live_migration { "ReadWriteMany" } else { "ReadWriteOnce" };
+    let image = settings
+        .node_image
+        .replace("{{version}}", &cluster.version.to_string());
+    let access_mode = if live_migration {
+        "ReadWriteMany"
+    } else {
+        "ReadWriteOnce"
+    };
     let check = match settings.bootstrap_check.unwrap_or(BootstrapCheck::Ssh) {
         BootstrapCheck::Ssh => "ssh",
         BootstrapCheck::None => "none",
@@ -110,7 +116,12 @@ pub fn machine_template(
         }
     });
     let name = hashed_name(&role.base_name(&cluster.name), &spec);
-    object(CAPK_V1ALPHA1, "KubevirtMachineTemplate", MetaBuilder::namespaced(cluster, name), json!({ "spec": spec }))
+    object(
+        CAPK_V1ALPHA1,
+        "KubevirtMachineTemplate",
+        MetaBuilder::namespaced(cluster, name),
+        json!({ "spec": spec }),
+    )
 }
 
 /// Control-plane VMs of an HA cluster must run on distinct hosts (required), so losing a host
@@ -122,9 +133,9 @@ fn anti_affinity(cluster: &ResolvedCluster, role: Role<'_>) -> Option<Value> {
     }});
     let term = json!({ "labelSelector": selector, "topologyKey": "kubernetes.io/hostname" });
     match role {
-        Role::ControlPlane { replicas } if replicas > 1 => {
-            Some(json!({ "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [term] } }))
-        }
+        Role::ControlPlane { replicas } if replicas > 1 => Some(
+            json!({ "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [term] } }),
+        ),
         Role::ControlPlane { .. } => None,
         Role::Worker(_) => Some(json!({ "podAntiAffinity": {
             "preferredDuringSchedulingIgnoredDuringExecution": [ { "weight": 100, "podAffinityTerm": term } ]

@@ -7,17 +7,17 @@ mod machine_template;
 pub use kccm::DEFAULT_KCCM_IMAGE;
 pub use machine_template::LIVE_MIGRATION_ANNOTATION;
 
+use drover_api::ProviderKind;
 use drover_api::infrastructure::{KubevirtInfrastructure, ServiceType};
 use drover_api::workload_cluster::ExternalAccessType;
-use drover_api::ProviderKind;
 use serde_json::json;
 
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
-use crate::render::meta::{object, MetaBuilder};
-use crate::render::{capi, AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef};
+use crate::render::meta::{MetaBuilder, object};
+use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
-use machine_template::{machine_template, Role};
+use machine_template::{Role, machine_template};
 
 /// apiVersion of CAPK's kinds.
 pub const CAPK_V1ALPHA1: &str = "infrastructure.cluster.x-k8s.io/v1alpha1";
@@ -64,11 +64,21 @@ fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
     if !missing.is_empty() {
         issues.push(Issue::new(
             field,
-            format!("size `{}` has no {} (KubeVirt VMs need cpu, memory and disk)", size.name, missing.join(", ")),
+            format!(
+                "size `{}` has no {} (KubeVirt VMs need cpu, memory and disk)",
+                size.name,
+                missing.join(", ")
+            ),
         ));
     }
     if size.instance_type.is_some() {
-        issues.push(Issue::new(field, format!("size `{}` sets instanceType, which KubeVirt does not use", size.name)));
+        issues.push(Issue::new(
+            field,
+            format!(
+                "size `{}` sets instanceType, which KubeVirt does not use",
+                size.name
+            ),
+        ));
     }
 }
 
@@ -91,9 +101,17 @@ impl Provider for Kubevirt<'_> {
                 "a host name is only used with Ingress access, which provider `kubevirt` does not support",
             ));
         }
-        check_size(&mut issues, "spec.controlPlane.size", &cluster.control_plane.size);
+        check_size(
+            &mut issues,
+            "spec.controlPlane.size",
+            &cluster.control_plane.size,
+        );
         for (index, pool) in cluster.workers.iter().enumerate() {
-            check_size(&mut issues, &format!("spec.workers[{index}].size"), &pool.size);
+            check_size(
+                &mut issues,
+                &format!("spec.workers[{index}].size"),
+                &pool.size,
+            );
         }
         issues
     }
@@ -109,14 +127,17 @@ impl Provider for Kubevirt<'_> {
         // never schedule, so such control planes roll by scaling in first.
         let hosts = self.settings.hosts.as_ref().map_or(usize::MAX, Vec::len);
         let node_settings = KubeadmNodeSettings {
-            control_plane_scale_in_first: hosts <= usize::try_from(cluster.control_plane.replicas).unwrap_or(0),
+            control_plane_scale_in_first: hosts
+                <= usize::try_from(cluster.control_plane.replicas).unwrap_or(0),
             ..KubeadmNodeSettings::default()
         };
 
         let cp_template = machine_template(
             cluster,
             self.settings,
-            Role::ControlPlane { replicas: cluster.control_plane.replicas },
+            Role::ControlPlane {
+                replicas: cluster.control_plane.replicas,
+            },
             &cluster.control_plane.size,
         );
         let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
@@ -124,7 +145,8 @@ impl Provider for Kubevirt<'_> {
 
         let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
         for pool in &cluster.workers {
-            let template = machine_template(cluster, self.settings, Role::Worker(&pool.name), &pool.size);
+            let template =
+                machine_template(cluster, self.settings, Role::Worker(&pool.name), &pool.size);
             let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
             let deployment = capi::machine_deployment(
                 cluster,
@@ -134,7 +156,10 @@ impl Provider for Kubevirt<'_> {
             );
             objects.extend([template, bootstrap, deployment]);
         }
-        objects.extend(kccm::objects(cluster, self.settings.cloud_controller_image.as_deref()));
+        objects.extend(kccm::objects(
+            cluster,
+            self.settings.cloud_controller_image.as_deref(),
+        ));
 
         Ok(ProviderParts {
             infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),

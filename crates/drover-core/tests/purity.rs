@@ -1,0 +1,46 @@
+//! drover-core is the pure core: it must not depend on an API client or an async runtime, so
+//! that `validate`/`render`/`plan` run anywhere and the controller's I/O stays in drover-kube.
+
+use std::process::Command;
+
+#[test]
+fn drover_core_does_not_depend_on_kube_client_or_tokio() {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--package",
+            "drover-core",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        tree.lines().any(|l| l.starts_with("drover-api ")),
+        "cargo tree output looks wrong:\n{tree}"
+    );
+    for forbidden in [
+        "kube-client ",
+        "kube-runtime ",
+        "tokio ",
+        "hyper ",
+        "reqwest ",
+    ] {
+        let offenders: Vec<&str> = tree.lines().filter(|l| l.starts_with(forbidden)).collect();
+        assert!(
+            offenders.is_empty(),
+            "drover-core depends on {forbidden}: {offenders:?}"
+        );
+    }
+}
