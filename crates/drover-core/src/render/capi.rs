@@ -87,6 +87,54 @@ pub fn machine_deployment(
     )
 }
 
+/// Name of a worker pool's MachinePool (`payments-md-0`), same as its MachineDeployment would be.
+pub fn machine_pool_name(cluster: &ResolvedCluster, pool: &WorkerGroup) -> String {
+    machine_deployment_name(cluster, pool)
+}
+
+/// How a MachinePool's machines get their bootstrap data.
+#[derive(Clone, Debug)]
+pub enum PoolBootstrap {
+    /// A bootstrap config template (kubeadm, EKS config, ...).
+    Config(TypedRef),
+    /// The cloud bootstraps the nodes itself (managed node pools): an empty data secret name.
+    Managed,
+}
+
+/// A MachinePool for `pool`, for providers whose worker pools are cloud-managed node groups
+/// (EKS managed node groups, AKS agent pools, GKE node pools). `infrastructure` is the
+/// provider's machine-pool object.
+pub fn machine_pool(
+    cluster: &ResolvedCluster,
+    pool: &WorkerGroup,
+    bootstrap: &PoolBootstrap,
+    infrastructure: &TypedRef,
+) -> Value {
+    let bootstrap = match bootstrap {
+        PoolBootstrap::Config(config) => json!({ "configRef": config.to_json() }),
+        PoolBootstrap::Managed => json!({ "dataSecretName": "" }),
+    };
+    object(
+        CAPI_V1BETA2,
+        "MachinePool",
+        MetaBuilder::namespaced(cluster, machine_pool_name(cluster, pool)),
+        json!({
+            "spec": {
+                "clusterName": cluster.name,
+                "replicas": pool.replicas,
+                "template": {
+                    "spec": {
+                        "clusterName": cluster.name,
+                        "version": cluster.version.to_string(),
+                        "bootstrap": bootstrap,
+                        "infrastructureRef": infrastructure.to_json(),
+                    }
+                }
+            }
+        }),
+    )
+}
+
 /// How long a new machine may take to become a Node: VM clusters import a 100 GiB boot disk and
 /// run an SSH bootstrap check first, which CAPI's 10 minute default does not cover.
 pub const NODE_STARTUP_TIMEOUT_SECONDS: i32 = 1800;

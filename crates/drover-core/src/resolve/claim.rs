@@ -138,6 +138,7 @@ pub fn resolve_claim(
             provider,
             version,
             control_plane,
+            workers_defaulted: spec.workers.is_none(),
             workers,
             network,
             external_access: spec.external_access.as_ref().and_then(|a| a.type_),

@@ -35,6 +35,9 @@ pub struct ResolvedCluster {
     pub control_plane: MachineGroup,
     /// Worker pools, in claim order.
     pub workers: Vec<WorkerGroup>,
+    /// True when the claim listed no worker pools and `workers` holds the environment's default
+    /// pool: providers without worker machines (vcluster) accept that, but refuse explicit pools.
+    pub workers_defaulted: bool,
     /// Pod and service networks and CNI.
     pub network: Network,
     /// External access chosen by the claim; `None` means the provider's default.
