@@ -17,4 +17,5 @@ pub mod providers;
 pub mod render;
 pub mod quantity;
 pub mod resolve;
+pub mod status;
 pub mod version;
