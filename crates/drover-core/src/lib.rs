@@ -18,4 +18,5 @@ pub mod providers;
 pub mod quantity;
 pub mod render;
 pub mod resolve;
+pub mod status;
 pub mod version;

@@ -1,0 +1,146 @@
+//! What every reconcile shares: the client, the event recorder, settings, metrics and the
+//! little state kept between reconciles (error backoff per claim, kinds the server does not serve).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::jiff::Timestamp;
+use kube::Client;
+use kube::runtime::events::{Recorder, Reporter};
+
+use crate::metrics::Metrics;
+
+/// Requeue intervals and limits. [`Settings::default`] gives safe values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Requeue of a Ready (or paused) cluster, as a safety net beside the watches.
+    pub resync_interval: Duration,
+    /// Requeue while the cluster is still provisioning, upgrading or not ready.
+    pub provisioning_requeue: Duration,
+    /// Requeue of a claim whose Environment or Infrastructure does not exist (the watches on those
+    /// kinds requeue it as soon as they appear).
+    pub missing_reference_requeue: Duration,
+    /// How often deletion checks whether CAPI finished tearing the cluster down.
+    pub deletion_poll: Duration,
+    /// First retry after an error; doubles with each consecutive failure of the same claim.
+    pub error_backoff_base: Duration,
+    /// Longest retry interval after errors.
+    pub error_backoff_max: Duration,
+    /// Page size of list requests.
+    pub list_page_size: u32,
+    /// How long a kind the API server answered 404 for (its CRD is not installed) is not listed.
+    pub unserved_kind_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            resync_interval: Duration::from_secs(600),
+            provisioning_requeue: Duration::from_secs(30),
+            missing_reference_requeue: Duration::from_secs(300),
+            deletion_poll: Duration::from_secs(10),
+            error_backoff_base: Duration::from_secs(5),
+            error_backoff_max: Duration::from_secs(300),
+            list_page_size: 250,
+            unserved_kind_ttl: Duration::from_secs(600),
+        }
+    }
+}
+
+type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Shared state of the WorkloadCluster controller, passed to [`crate::reconcile`] and
+/// [`crate::error_policy`].
+pub struct Context {
+    client: Client,
+    recorder: Recorder,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    failures: Mutex<HashMap<String, u32>>,
+    unserved: Mutex<HashMap<&'static str, Instant>>,
+    clock: Clock,
+}
+
+impl Context {
+    /// A context for the controller. `reporter` names the controller in events (e.g.
+    /// `Reporter { controller: "drover".into(), instance: pod_name }`).
+    pub fn new(client: Client, reporter: Reporter, settings: Settings) -> Self {
+        Self {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            settings,
+            metrics: Arc::new(Metrics::default()),
+            failures: Mutex::new(HashMap::new()),
+            unserved: Mutex::new(HashMap::new()),
+            clock: Arc::new(Timestamp::now),
+        }
+    }
+
+    /// Replaces the clock (tests use a fixed time so status bodies are predictable).
+    pub fn with_clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The API client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Reconcile metrics, for the binary's `/metrics` endpoint.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
+    pub(crate) fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// Now, as RFC 3339 with second precision (the format of `metav1.Time`).
+    pub(crate) fn now(&self) -> String {
+        (self.clock)().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
+    /// Records a failed reconcile of `key` and returns how many failed in a row.
+    pub(crate) fn record_failure(&self, key: &str) -> u32 {
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = failures.entry(key.to_owned()).or_insert(0);
+        *count = count.saturating_add(1);
+        *count
+    }
+
+    /// Forgets the failures of `key` after a successful reconcile.
+    pub(crate) fn record_success(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+    }
+
+    /// Whether `kind` was found unserved less than [`Settings::unserved_kind_ttl`] ago.
+    pub(crate) fn is_unserved(&self, kind: &'static str) -> bool {
+        let mut unserved = self.unserved.lock().unwrap_or_else(PoisonError::into_inner);
+        match unserved.get(kind) {
+            Some(since) if since.elapsed() < self.settings.unserved_kind_ttl => true,
+            Some(_) => {
+                unserved.remove(kind);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers that the API server does not serve `kind`.
+    pub(crate) fn mark_unserved(&self, kind: &'static str) {
+        self.unserved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(kind, Instant::now());
+    }
+}

@@ -1,0 +1,236 @@
+//! Dereference stage: reads everything a reconcile decides on, and writes nothing.
+//!
+//! - the claim's Environment and Infrastructure (cluster-scoped; absent is not an error, the
+//!   validate stage reports it),
+//! - the cluster's [`Inventory`] (every object with its inventory labels, which includes the CAPI
+//!   `Cluster`, the control plane it references and the MachineDeployments),
+//! - CAPI's `<cluster>-kubeconfig` Secret (only its `value`, held redacted),
+//! - the live Argo CD cluster Secret, to compare with the desired one.
+
+use std::fmt;
+
+use drover_api::{Environment, Infrastructure, WorkloadCluster};
+use drover_core::naming;
+use drover_core::resolve::DEFAULT_ARGOCD_NAMESPACE;
+use drover_core::status;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Api, DynamicObject};
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::inventory::{self, Inventory, InventoryError, ObjectKey};
+use crate::registration::{
+    KUBECONFIG_KEY, KubeconfigSecret, argocd_secret_name, kubeconfig_secret_name,
+};
+use crate::resources::resource;
+
+/// Why reading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DereferenceError {
+    /// Reading the Environment failed (other than not found).
+    #[error("reading Environment {name}: {source}")]
+    Environment {
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Reading the Infrastructure failed (other than not found).
+    #[error("reading Infrastructure {name}: {source}")]
+    Infrastructure {
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// Listing the inventory failed.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// Reading a Secret failed (other than not found).
+    #[error("reading Secret {namespace}/{name}: {source}")]
+    Secret {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl DereferenceError {
+    /// The API error behind this one.
+    pub fn kube_error(&self) -> Option<&kube::Error> {
+        match self {
+            DereferenceError::Environment { source, .. }
+            | DereferenceError::Infrastructure { source, .. }
+            | DereferenceError::Secret { source, .. } => Some(source),
+            DereferenceError::Inventory(e) => Some(&e.source),
+        }
+    }
+}
+
+/// A live Secret (the Argo CD cluster Secret) as JSON; `Debug` is redacted.
+#[derive(Clone, PartialEq)]
+pub struct LiveSecret(pub Value);
+
+impl fmt::Debug for LiveSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "LiveSecret({:?}, <redacted>)",
+            self.0["metadata"]["name"]
+        )
+    }
+}
+
+/// What the reconcile observed.
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// The claim's name: the cluster's name.
+    pub cluster_name: String,
+    /// The claim's Environment, if it exists.
+    pub environment: Option<Environment>,
+    /// The claim's Infrastructure, if it exists.
+    pub infrastructure: Option<Infrastructure>,
+    /// The cluster's live objects.
+    pub inventory: Inventory,
+    /// CAPI's kubeconfig of the cluster, once written.
+    pub kubeconfig: Option<KubeconfigSecret>,
+    /// The live Argo CD cluster Secret, if any.
+    pub argocd_secret: Option<LiveSecret>,
+}
+
+impl Observed {
+    /// The CAPI `Cluster`.
+    pub fn capi_cluster(&self) -> Option<&Value> {
+        let key = ObjectKey {
+            kind: "Cluster".to_owned(),
+            namespace: naming::cluster_namespace(&self.cluster_name),
+            name: self.cluster_name.clone(),
+        };
+        self.inventory.get(&key).map(|live| &live.object)
+    }
+
+    /// The control-plane object the CAPI Cluster references (`spec.controlPlaneRef`).
+    pub fn control_plane(&self) -> Option<&Value> {
+        let reference = &self.capi_cluster()?["spec"]["controlPlaneRef"];
+        let key = ObjectKey {
+            kind: reference["kind"].as_str()?.to_owned(),
+            namespace: naming::cluster_namespace(&self.cluster_name),
+            name: reference["name"].as_str()?.to_owned(),
+        };
+        self.inventory.get(&key).map(|live| &live.object)
+    }
+
+    /// The cluster's MachineDeployments.
+    pub fn machine_deployments(&self) -> Vec<&Value> {
+        self.inventory.of_kind("MachineDeployment").collect()
+    }
+
+    /// The CAPI objects in the shape the pure status computation takes.
+    pub fn for_status(&self) -> status::Observed<'_> {
+        status::Observed {
+            cluster: self.capi_cluster(),
+            control_plane: self.control_plane(),
+            machine_deployments: self.machine_deployments(),
+            kubeconfig_exported: self.kubeconfig.is_some(),
+        }
+    }
+}
+
+/// Argo CD's namespace for `claim` (its `gitops.argocd.namespace`, default `argocd`).
+pub fn argocd_namespace(claim: &WorkloadCluster) -> String {
+    claim
+        .spec
+        .gitops
+        .as_ref()
+        .and_then(|g| g.argocd.as_ref())
+        .and_then(|a| a.namespace.clone())
+        .unwrap_or_else(|| DEFAULT_ARGOCD_NAMESPACE.to_owned())
+}
+
+/// Reads everything about `claim` (named `name`).
+pub async fn dereference(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    name: &str,
+) -> Result<Observed, DereferenceError> {
+    let client = ctx.client();
+    let spec = &claim.spec;
+    let environment = Api::<Environment>::all(client.clone())
+        .get_opt(&spec.environment)
+        .await
+        .map_err(|source| DereferenceError::Environment {
+            name: spec.environment.clone(),
+            source,
+        })?;
+    let infrastructure = Api::<Infrastructure>::all(client.clone())
+        .get_opt(&spec.infrastructure)
+        .await
+        .map_err(|source| DereferenceError::Infrastructure {
+            name: spec.infrastructure.clone(),
+            source,
+        })?;
+    let inventory = inventory::read(ctx, name).await?;
+    let kubeconfig = read_kubeconfig(ctx, name).await?;
+    let argocd_secret = read_argocd_secret(ctx, &argocd_namespace(claim), name).await?;
+    Ok(Observed {
+        cluster_name: name.to_owned(),
+        environment,
+        infrastructure,
+        inventory,
+        kubeconfig,
+        argocd_secret,
+    })
+}
+
+/// CAPI's kubeconfig of cluster `name`, if written.
+pub async fn read_kubeconfig(
+    ctx: &Context,
+    name: &str,
+) -> Result<Option<KubeconfigSecret>, DereferenceError> {
+    let namespace = naming::cluster_namespace(name);
+    let secret_name = kubeconfig_secret_name(name);
+    let secret = Api::<Secret>::namespaced(ctx.client().clone(), &namespace)
+        .get_opt(&secret_name)
+        .await
+        .map_err(|source| DereferenceError::Secret {
+            namespace,
+            name: secret_name,
+            source,
+        })?;
+    Ok(secret
+        .and_then(|s| s.data)
+        .and_then(|mut data| data.remove(KUBECONFIG_KEY))
+        .map(|value| KubeconfigSecret::new(value.0)))
+}
+
+/// The live Argo CD cluster Secret of cluster `name` in `namespace`, if any.
+pub async fn read_argocd_secret(
+    ctx: &Context,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<LiveSecret>, DereferenceError> {
+    if !naming::is_dns_label(namespace) {
+        return Ok(None);
+    }
+    let secret_name = argocd_secret_name(name);
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        ctx.client().clone(),
+        namespace,
+        &resource("v1", "Secret", "secrets"),
+    );
+    let secret = api
+        .get_opt(&secret_name)
+        .await
+        .map_err(|source| DereferenceError::Secret {
+            namespace: namespace.to_owned(),
+            name: secret_name,
+            source,
+        })?;
+    Ok(secret.map(|s| LiveSecret(serde_json::to_value(&s).unwrap_or(Value::Null))))
+}

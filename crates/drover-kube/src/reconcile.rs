@@ -1,0 +1,316 @@
+//! The reconcile of one `WorkloadCluster`, stage by stage, and the error policy.
+//!
+//! ```text
+//! deleting? ── yes ─► deletion steps ─► finalizer removed
+//!    │ no
+//! paused? ── yes ─► pause the CAPI Cluster once, then write nothing
+//!    │ no
+//! dereference ─► validate ─(invalid)─► status Valid=False, nothing else written
+//!    │ valid
+//! finalizer ─► build ─► apply ─► prune ─► status
+//! ```
+//!
+//! Each write is made only when needed, so a reconcile that finds everything in place makes no
+//! write request at all.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use drover_api::{Phase, WorkloadCluster};
+use drover_core::naming;
+use drover_core::status::{self as core_status, Registration, StatusInput, Validity};
+use kube::api::{Api, DynamicObject};
+use kube::runtime::controller::Action;
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::apply;
+use crate::build::{RegistrationPlan, build};
+use crate::context::{Context, Settings};
+use crate::deletion::{self, Progress};
+use crate::dereference::{Observed, dereference};
+use crate::error::ReconcileError;
+use crate::finalizer;
+use crate::inventory::ObjectKey;
+use crate::pause::{self, PauseError};
+use crate::prune;
+use crate::resources::kind_info;
+use crate::status;
+use crate::validate::{Invalid, validate};
+
+/// Reconciles one claim. For [`kube::runtime::Controller::run`].
+///
+/// Returns when to look again: soon while the cluster is provisioning or being deleted, at the
+/// resync interval once it is Ready (or paused), only on change for an invalid claim.
+pub async fn reconcile(
+    claim: Arc<WorkloadCluster>,
+    ctx: Arc<Context>,
+) -> Result<Action, ReconcileError> {
+    let started = Instant::now();
+    let key = claim_key(&claim);
+    let span = tracing::info_span!("reconcile", claim = %key);
+    let result = run(&claim, &ctx).instrument(span).await;
+    ctx.metrics().record_reconcile(
+        started.elapsed(),
+        result.as_ref().err().map(ReconcileError::stage),
+    );
+    if result.is_ok() {
+        ctx.record_success(&key);
+    }
+    result
+}
+
+/// What to do after a failed reconcile. For [`kube::runtime::Controller::run`].
+///
+/// Retries after the API server's `retryAfterSeconds` when it gave one (429, 503), otherwise
+/// with exponential backoff per claim: [`Settings::error_backoff_base`] doubled with every
+/// consecutive failure, at most [`Settings::error_backoff_max`]. Never panics.
+pub fn error_policy(
+    claim: Arc<WorkloadCluster>,
+    error: &ReconcileError,
+    ctx: Arc<Context>,
+) -> Action {
+    let key = claim_key(&claim);
+    let failures = ctx.record_failure(&key);
+    let delay = error
+        .retry_after()
+        .unwrap_or_else(|| backoff(ctx.settings(), failures));
+    tracing::warn!(claim = %key, stage = %error.stage(), %error, failures, retry_in = ?delay, "reconcile failed");
+    Action::requeue(delay)
+}
+
+/// The delay after `failures` consecutive failures.
+pub fn backoff(settings: &Settings, failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    settings
+        .error_backoff_base
+        .saturating_mul(1 << exponent)
+        .min(settings.error_backoff_max)
+}
+
+fn claim_key(claim: &WorkloadCluster) -> String {
+    format!(
+        "{}/{}",
+        claim.metadata.namespace.as_deref().unwrap_or_default(),
+        claim.metadata.name.as_deref().unwrap_or_default()
+    )
+}
+
+async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, ReconcileError> {
+    let name = claim
+        .metadata
+        .name
+        .as_deref()
+        .ok_or(ReconcileError::MissingMetadata("name"))?;
+    let namespace = claim
+        .metadata
+        .namespace
+        .as_deref()
+        .ok_or(ReconcileError::MissingMetadata("namespace"))?;
+    let claims: Api<WorkloadCluster> = Api::namespaced(ctx.client().clone(), namespace);
+    let paused = claim.spec.paused == Some(true);
+
+    if claim.metadata.deletion_timestamp.is_some() {
+        return delete(ctx, claim, name, &claims, paused).await;
+    }
+    if paused {
+        return hold(ctx, claim, name).await;
+    }
+
+    let observed = dereference(ctx, claim, name).await?;
+    if let Some(cluster) = observed.capi_cluster().filter(|c| pause::is_paused(c)) {
+        if !pause::paused_by_drover(cluster) {
+            tracing::info!("the CAPI Cluster was paused by someone else; writing nothing");
+            return Ok(Action::requeue(ctx.settings().resync_interval));
+        }
+        pause::release(ctx.client(), cluster).await?;
+        let note = format!(
+            "unpaused CAPI Cluster {}/{name}",
+            naming::cluster_namespace(name)
+        );
+        status::publish(ctx, claim, &status::normal("Resumed", note)).await;
+    }
+
+    let cluster = match validate(claim, &observed) {
+        Ok(cluster) => cluster,
+        Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
+    };
+    finalizer::ensure(&claims, claim).await?;
+    let desired = build(&cluster, observed.kubeconfig.as_ref())?;
+
+    let mut applied =
+        apply::apply_objects(ctx.client(), &desired.objects, &observed.inventory).await?;
+    let live_secret = observed.argocd_secret.as_ref();
+    let mut pruned = Vec::new();
+    match &desired.registration {
+        RegistrationPlan::Apply { secret, .. } => {
+            if apply::apply_secret(ctx.client(), secret, live_secret.map(|s| &s.0)).await? {
+                applied.push(ObjectKey::of(secret));
+            }
+        }
+        RegistrationPlan::Disabled => {
+            pruned.extend(prune::prune_registration(ctx.client(), live_secret).await?);
+        }
+        RegistrationPlan::WaitingForKubeconfig | RegistrationPlan::Invalid(_) => {}
+    }
+    pruned.extend(prune::prune(ctx.client(), &observed.inventory, &desired.objects).await?);
+    ctx.metrics().record_writes(applied.len(), pruned.len());
+    announce(ctx, claim, "Applied", &applied).await;
+    announce(ctx, claim, "Pruned", &pruned).await;
+
+    let wanted = core_status::Desired::of(&cluster);
+    let new_status = core_status::compute(&StatusInput {
+        generation: claim.metadata.generation,
+        previous: claim.status.as_ref(),
+        validity: &Validity::Valid,
+        desired: Some(&wanted),
+        observed: &observed.for_status(),
+        registration: desired.registration.outcome(),
+        created: observed.capi_cluster().is_some() || !applied.is_empty(),
+        now: &ctx.now(),
+    });
+    status::write(ctx, claim, &new_status).await?;
+    Ok(Action::requeue(if new_status.phase == Some(Phase::Ready) {
+        ctx.settings().resync_interval
+    } else {
+        ctx.settings().provisioning_requeue
+    }))
+}
+
+/// An event listing the objects written, if any.
+async fn announce(ctx: &Context, claim: &WorkloadCluster, reason: &str, objects: &[ObjectKey]) {
+    if objects.is_empty() {
+        return;
+    }
+    let list: Vec<String> = objects.iter().map(ToString::to_string).collect();
+    let note = format!(
+        "{} {} object(s): {}",
+        reason.to_lowercase(),
+        objects.len(),
+        list.join(", ")
+    );
+    status::publish(ctx, claim, &status::normal(reason, note)).await;
+}
+
+/// Invalid claim: `Valid=False` in the status and nothing else.
+async fn report_invalid(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    observed: &Observed,
+    invalid: &Invalid,
+) -> Result<Action, ReconcileError> {
+    tracing::info!(
+        reason = invalid.reason(),
+        "claim is not valid; writing nothing but its status"
+    );
+    let registration = match &observed.argocd_secret {
+        Some(secret) => Registration::Registered {
+            namespace: secret.0["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        None => Registration::Disabled,
+    };
+    let new_status = core_status::compute(&StatusInput {
+        generation: claim.metadata.generation,
+        previous: claim.status.as_ref(),
+        validity: &invalid.validity(),
+        desired: None,
+        observed: &observed.for_status(),
+        registration,
+        created: observed.capi_cluster().is_some(),
+        now: &ctx.now(),
+    });
+    status::write(ctx, claim, &new_status).await?;
+    Ok(if invalid.is_missing_reference() {
+        Action::requeue(ctx.settings().missing_reference_requeue)
+    } else {
+        Action::await_change()
+    })
+}
+
+/// Paused claim: pause the CAPI Cluster if it is not, write nothing else.
+async fn hold(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    name: &str,
+) -> Result<Action, ReconcileError> {
+    let namespace = naming::cluster_namespace(name);
+    let read_error = |source| {
+        ReconcileError::Pause(PauseError {
+            action: "reading",
+            namespace: namespace.clone(),
+            name: name.to_owned(),
+            source,
+        })
+    };
+    let Some(info) = kind_info("Cluster") else {
+        return Ok(Action::await_change());
+    };
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(ctx.client().clone(), &namespace, &info.api_resource());
+    let cluster = api.get_opt(name).await.map_err(read_error)?;
+    if let Some(cluster) = cluster {
+        let mut cluster: Value = serde_json::to_value(&cluster).unwrap_or_default();
+        if let Some(map) = cluster.as_object_mut() {
+            map.insert("apiVersion".to_owned(), Value::from(info.api_version));
+        }
+        if !pause::is_paused(&cluster) {
+            pause::pause(ctx.client(), &cluster).await?;
+            let note = format!(
+                "paused CAPI Cluster {namespace}/{name}; drover writes nothing for this cluster until spec.paused is false"
+            );
+            status::publish(ctx, claim, &status::normal("Paused", note)).await;
+        }
+    }
+    Ok(Action::requeue(ctx.settings().resync_interval))
+}
+
+/// Deleted claim: the deletion steps, then the finalizer.
+async fn delete(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    name: &str,
+    claims: &Api<WorkloadCluster>,
+    paused: bool,
+) -> Result<Action, ReconcileError> {
+    if !finalizer::has_finalizer(claim) {
+        return Ok(Action::await_change());
+    }
+    if paused {
+        tracing::info!("claim is paused: deletion waits until spec.paused is false");
+        return Ok(Action::requeue(ctx.settings().resync_interval));
+    }
+    match deletion::run(ctx, claim, name).await? {
+        Progress::Done => {
+            finalizer::remove(claims, claim).await?;
+            Ok(Action::await_change())
+        }
+        Progress::Waiting(step) => {
+            let new_status = core_status::deleting(
+                claim.status.as_ref(),
+                claim.metadata.generation,
+                &step,
+                &ctx.now(),
+            );
+            status::write(ctx, claim, &new_status).await?;
+            Ok(Action::requeue(ctx.settings().deletion_poll))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let settings = Settings::default();
+        assert_eq!(backoff(&settings, 1), Duration::from_secs(5));
+        assert_eq!(backoff(&settings, 2), Duration::from_secs(10));
+        assert_eq!(backoff(&settings, 4), Duration::from_secs(40));
+        assert_eq!(backoff(&settings, 100), Duration::from_secs(300));
+        assert_eq!(backoff(&settings, 0), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,165 @@
+//! Status stage: writes the status computed by [`drover_core::status`] — one server-side apply of
+//! the status subresource, and only when it differs from the live status — and publishes an
+//! Event per condition transition. Events are best effort: a failure to publish is logged, not
+//! retried. Status and events carry condition messages only, never credentials.
+
+use drover_api::{API_VERSION, ConditionStatus, WorkloadCluster, WorkloadClusterStatus};
+use drover_core::status::{Transition, transitions};
+use kube::Resource;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::events::{Event, EventType};
+use serde_json::json;
+
+use crate::context::Context;
+use drover_api::labels::MANAGER;
+
+/// Longest event note the API server accepts (1 kB).
+const MAX_NOTE: usize = 1024;
+
+/// Writing the status failed.
+#[derive(Debug, thiserror::Error)]
+#[error("writing the status of WorkloadCluster {namespace}/{name}: {source}")]
+pub struct StatusError {
+    /// The claim's namespace.
+    pub namespace: String,
+    /// The claim's name.
+    pub name: String,
+    /// The API error.
+    #[source]
+    pub source: kube::Error,
+}
+
+impl StatusError {
+    /// The API error.
+    pub fn kube_error(&self) -> &kube::Error {
+        &self.source
+    }
+}
+
+/// Writes `status` to `claim` if it differs from the live status, then publishes the condition
+/// transitions as events. Returns whether it wrote.
+pub async fn write(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    status: &WorkloadClusterStatus,
+) -> Result<bool, StatusError> {
+    if claim.status.as_ref() == Some(status) {
+        return Ok(false);
+    }
+    let name = claim.metadata.name.clone().unwrap_or_default();
+    let namespace = claim.metadata.namespace.clone().unwrap_or_default();
+    let body = json!({
+        "apiVersion": API_VERSION,
+        "kind": "WorkloadCluster",
+        "metadata": { "name": name, "namespace": namespace },
+        "status": status,
+    });
+    // drover is the only writer of the status: force, as for the objects it renders.
+    let params = PatchParams::apply(MANAGER).force();
+    Api::<WorkloadCluster>::namespaced(ctx.client().clone(), &namespace)
+        .patch_status(&name, &params, &Patch::Apply(&body))
+        .await
+        .map_err(|source| StatusError {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            source,
+        })?;
+    for transition in transitions(claim.status.as_ref(), status) {
+        publish(ctx, claim, &transition_event(&transition)).await;
+    }
+    Ok(true)
+}
+
+/// The event of one condition transition.
+pub fn transition_event(transition: &Transition) -> Event {
+    let to = status_name(transition.to);
+    let from = transition.from.map_or("none", status_name);
+    let mut note = format!(
+        "{}: {from} → {to} ({})",
+        transition.type_.as_str(),
+        transition.reason
+    );
+    if !transition.message.is_empty() {
+        note.push_str(": ");
+        note.push_str(&transition.message);
+    }
+    Event {
+        type_: if transition.to == ConditionStatus::False {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        },
+        reason: format!("{}{to}", transition.type_.as_str()),
+        note: Some(truncate(note)),
+        action: "Reconcile".to_owned(),
+        secondary: None,
+    }
+}
+
+fn status_name(status: ConditionStatus) -> &'static str {
+    match status {
+        ConditionStatus::True => "True",
+        ConditionStatus::False => "False",
+        ConditionStatus::Unknown => "Unknown",
+    }
+}
+
+fn truncate(mut text: String) -> String {
+    if text.len() > MAX_NOTE {
+        let mut cut = MAX_NOTE - 3;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    text
+}
+
+/// A Normal event with `reason` and `note` about `claim`.
+pub fn normal(reason: &str, note: String) -> Event {
+    Event {
+        type_: EventType::Normal,
+        reason: reason.to_owned(),
+        note: Some(truncate(note)),
+        action: "Reconcile".to_owned(),
+        secondary: None,
+    }
+}
+
+/// Publishes `event` about `claim`; failures are logged only.
+pub async fn publish(ctx: &Context, claim: &WorkloadCluster, event: &Event) {
+    let reference = claim.object_ref(&());
+    if let Err(error) = ctx.recorder().publish(event, &reference).await {
+        tracing::warn!(%error, reason = %event.reason, "could not publish event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drover_api::ConditionType;
+
+    #[test]
+    fn transitions_to_false_are_warnings() {
+        let event = transition_event(&Transition {
+            type_: ConditionType::Ready,
+            from: Some(ConditionStatus::True),
+            to: ConditionStatus::False,
+            reason: "NotReady".to_owned(),
+            message: "waiting for: WorkersReady".to_owned(),
+        });
+        assert_eq!(event.type_, EventType::Warning);
+        assert_eq!(event.reason, "ReadyFalse");
+        assert_eq!(
+            event.note.as_deref(),
+            Some("Ready: True → False (NotReady): waiting for: WorkersReady")
+        );
+    }
+
+    #[test]
+    fn long_notes_are_cut_at_a_char_boundary() {
+        let note = truncate("é".repeat(600));
+        assert!(note.len() <= MAX_NOTE && note.ends_with("..."));
+    }
+}

@@ -1,0 +1,145 @@
+//! What the controller watches besides the claims, and the pure mappers from a watched object to
+//! the claims to reconcile. The binary wires them into `kube::runtime::Controller`:
+//!
+//! ```ignore
+//! let claims = Api::<WorkloadCluster>::all(client.clone());
+//! let controller = Controller::new(claims, watcher::Config::default());
+//! let store = controller.store();
+//! controller
+//!     .watches(Api::<Environment>::all(client.clone()), watcher::Config::default(), {
+//!         let store = store.clone();
+//!         move |env| claims_for_environment(&env.name_any(), &store.state())
+//!     })
+//!     .watches(Api::<Infrastructure>::all(client.clone()), watcher::Config::default(), {
+//!         let store = store.clone();
+//!         move |infra| claims_for_infrastructure(&infra.name_any(), &store.state())
+//!     })
+//!     // CAPI Cluster, KubeadmControlPlane, MachineDeployment (DynamicObject, all namespaces):
+//!     .watches_with(capi_api, capi_resource, watcher::Config::default().labels(&watched_labels()), {
+//!         let store = store.clone();
+//!         move |obj| claims_for_object(&obj.metadata, &store.state())
+//!     })
+//!     // CAPI's kubeconfig Secrets: metadata only, no credentials in the cache.
+//!     .watches_stream(metadata_watcher(secrets, watcher::Config::default()
+//!         .labels(KUBECONFIG_SECRET_SELECTOR)).touched_objects(), ...)
+//!     .run(reconcile, error_policy, Arc::new(ctx))
+//! ```
+
+use std::sync::Arc;
+
+use drover_api::{WorkloadCluster, labels};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::runtime::reflector::ObjectRef;
+
+/// Label selector of every object drover renders (CAPI Cluster, control plane,
+/// MachineDeployments, the Argo CD Secret): watch these to reconcile when CAPI updates them.
+pub fn watched_labels() -> String {
+    format!("{}={}", labels::MANAGED_BY, labels::MANAGER)
+}
+
+/// Label selector of CAPI's kubeconfig Secrets (CAPI labels them with the cluster name). Watch
+/// them with a metadata-only watcher: a rotated kubeconfig changes the resourceVersion, which is
+/// all the controller needs to know; the content is read during the reconcile.
+pub const KUBECONFIG_SECRET_SELECTOR: &str = "cluster.x-k8s.io/cluster-name";
+
+/// The claims of Environment `name`.
+pub fn claims_for_environment(
+    name: &str,
+    claims: &[Arc<WorkloadCluster>],
+) -> Vec<ObjectRef<WorkloadCluster>> {
+    refs(claims.iter().filter(|c| c.spec.environment == name))
+}
+
+/// The claims on Infrastructure `name`.
+pub fn claims_for_infrastructure(
+    name: &str,
+    claims: &[Arc<WorkloadCluster>],
+) -> Vec<ObjectRef<WorkloadCluster>> {
+    refs(claims.iter().filter(|c| c.spec.infrastructure == name))
+}
+
+/// The claim an object of a cluster belongs to, by its `drover.dev/cluster` label, else CAPI's
+/// `cluster.x-k8s.io/cluster-name` label (the kubeconfig Secret), matched against claim names
+/// (cluster names are unique: each cluster owns the namespace `<name>-cluster`).
+pub fn claims_for_object(
+    meta: &ObjectMeta,
+    claims: &[Arc<WorkloadCluster>],
+) -> Vec<ObjectRef<WorkloadCluster>> {
+    let object_labels = meta.labels.as_ref();
+    let cluster = object_labels.and_then(|l| {
+        l.get(labels::CLUSTER)
+            .or_else(|| l.get(labels::CAPI_CLUSTER_NAME))
+    });
+    let Some(cluster) = cluster else {
+        return Vec::new();
+    };
+    refs(
+        claims
+            .iter()
+            .filter(|c| c.metadata.name.as_deref() == Some(cluster.as_str())),
+    )
+}
+
+fn refs<'a>(
+    claims: impl Iterator<Item = &'a Arc<WorkloadCluster>>,
+) -> Vec<ObjectRef<WorkloadCluster>> {
+    claims.map(|c| ObjectRef::from_obj(c.as_ref())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drover_core::fixtures;
+    use std::collections::BTreeMap;
+
+    fn store() -> Vec<Arc<WorkloadCluster>> {
+        let mut other = fixtures::claim("team-b", "billing", "prod");
+        other.spec.infrastructure = "aws".to_owned();
+        vec![
+            Arc::new(fixtures::claim("team-a", "payments", "dev")),
+            Arc::new(other),
+        ]
+    }
+
+    fn names(refs: Vec<ObjectRef<WorkloadCluster>>) -> Vec<String> {
+        refs.into_iter()
+            .map(|r| format!("{}/{}", r.namespace.unwrap_or_default(), r.name))
+            .collect()
+    }
+
+    #[test]
+    fn environments_and_infrastructures_map_to_their_claims() {
+        let claims = store();
+        assert_eq!(
+            names(claims_for_environment("dev", &claims)),
+            ["team-a/payments"]
+        );
+        assert_eq!(
+            names(claims_for_infrastructure("aws", &claims)),
+            ["team-b/billing"]
+        );
+        assert!(claims_for_environment("staging", &claims).is_empty());
+    }
+
+    #[test]
+    fn objects_map_by_cluster_label() {
+        let claims = store();
+        let meta = |key: &str, value: &str| ObjectMeta {
+            labels: Some(BTreeMap::from([(key.to_owned(), value.to_owned())])),
+            ..ObjectMeta::default()
+        };
+        assert_eq!(
+            names(claims_for_object(
+                &meta(labels::CLUSTER, "billing"),
+                &claims
+            )),
+            ["team-b/billing"]
+        );
+        let kubeconfig = meta(labels::CAPI_CLUSTER_NAME, "payments");
+        assert_eq!(
+            names(claims_for_object(&kubeconfig, &claims)),
+            ["team-a/payments"]
+        );
+        assert!(claims_for_object(&ObjectMeta::default(), &claims).is_empty());
+    }
+}

@@ -1,0 +1,362 @@
+//! Request handling of the fake API server.
+
+use http::request::Parts;
+use http::{Response, StatusCode};
+use kube::client::Body;
+use serde_json::{Value, json};
+
+use super::route::{Route, Served, parse_path, parse_query, selector_matches};
+use super::{Key, Recorded, State, ssa};
+
+fn respond(status: u16, body: &Value) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string().into_bytes()))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// A `Status` failure body.
+pub fn status_body(code: u16, reason: &str, message: &str) -> Value {
+    json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code })
+}
+
+fn not_found(route: &Route) -> Response<Body> {
+    let name = route.name.clone().unwrap_or_default();
+    respond(
+        404,
+        &status_body(
+            404,
+            "NotFound",
+            &format!("{} \"{name}\" not found", route.plural),
+        ),
+    )
+}
+
+impl State {
+    fn served(&self, group: &str, plural: &str) -> Option<&Served> {
+        self.served
+            .iter()
+            .find(|s| s.group == group && s.plural == plural)
+    }
+
+    /// The store key of an object, from its apiVersion and kind.
+    pub(super) fn key_of(&self, object: &Value) -> Option<Key> {
+        let api_version = object["apiVersion"].as_str()?;
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = object["kind"].as_str()?;
+        let served = self
+            .served
+            .iter()
+            .find(|s| s.group == group && s.kind == kind)?;
+        let namespace = if served.namespaced {
+            object["metadata"]["namespace"].as_str().unwrap_or_default()
+        } else {
+            ""
+        };
+        Some((
+            group.to_owned(),
+            served.plural.clone(),
+            namespace.to_owned(),
+            object["metadata"]["name"].as_str()?.to_owned(),
+        ))
+    }
+
+    pub(super) fn key_for_kind(&self, kind: &str, namespace: &str, name: &str) -> Option<Key> {
+        let served = self.served.iter().find(|s| s.kind == kind)?;
+        let namespace = if served.namespaced { namespace } else { "" };
+        Some((
+            served.group.clone(),
+            served.plural.clone(),
+            namespace.to_owned(),
+            name.to_owned(),
+        ))
+    }
+
+    fn next_version(&mut self) -> String {
+        self.counter += 1;
+        self.counter.to_string()
+    }
+
+    pub(super) fn handle(&mut self, parts: &Parts, bytes: &[u8]) -> Response<Body> {
+        let path = parts.uri.path().to_owned();
+        let query = parse_query(parts.uri.query());
+        let content_type = parts
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        let method = parts.method.as_str().to_owned();
+        self.log.push(Recorded {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            content_type: content_type.clone(),
+            body: body.clone(),
+        });
+
+        if let Some(index) = self
+            .failures
+            .iter()
+            .position(|f| f.method == method && path.ends_with(&f.path_suffix))
+        {
+            let failure = self.failures[index].clone();
+            if failure.count <= 1 {
+                self.failures.remove(index);
+            } else {
+                self.failures[index].count -= 1;
+            }
+            return respond(failure.status, &failure.body);
+        }
+
+        let Some(route) = parse_path(&path) else {
+            self.violations
+                .push(format!("unparsable path {method} {path}"));
+            return respond(404, &status_body(404, "NotFound", "bad path"));
+        };
+        let Some(served) = self.served(&route.group, &route.plural).cloned() else {
+            // As a real API server for a resource it does not serve.
+            return Response::builder()
+                .status(StatusCode::NOT_FOUND)
+                .body(Body::from(b"404 page not found".to_vec()))
+                .unwrap_or_else(|_| Response::new(Body::empty()));
+        };
+        match (method.as_str(), route.name.is_some()) {
+            ("GET", false) => self.list(&route, &served, &query),
+            ("GET", true) => self.get(&route),
+            ("PATCH", true) => self.patch(&route, &served, &query, &content_type, &body),
+            ("DELETE", true) => self.delete(&route, &body),
+            ("POST", false) if served.kind == "Event" => respond(201, &body),
+            _ => {
+                self.violations
+                    .push(format!("unexpected request {method} {path}"));
+                respond(
+                    405,
+                    &status_body(405, "MethodNotAllowed", "not supported by the fake"),
+                )
+            }
+        }
+    }
+
+    fn key(route: &Route) -> Key {
+        (
+            route.group.clone(),
+            route.plural.clone(),
+            route.namespace.clone().unwrap_or_default(),
+            route.name.clone().unwrap_or_default(),
+        )
+    }
+
+    fn get(&self, route: &Route) -> Response<Body> {
+        match self.objects.get(&Self::key(route)) {
+            Some(object) => respond(200, object),
+            None => not_found(route),
+        }
+    }
+
+    fn list(
+        &mut self,
+        route: &Route,
+        served: &Served,
+        query: &std::collections::BTreeMap<String, String>,
+    ) -> Response<Body> {
+        let selector = query.get("labelSelector").cloned().unwrap_or_default();
+        let mut items: Vec<Value> = self
+            .objects
+            .iter()
+            .filter(|((g, p, _, _), _)| *g == route.group && *p == route.plural)
+            .filter(|((_, _, ns, _), _)| route.namespace.as_ref().is_none_or(|want| want == ns))
+            .filter(|(_, o)| selector_matches(&selector, &o["metadata"]["labels"]))
+            .map(|(_, o)| o.clone())
+            .collect();
+        if route.group.is_empty() {
+            // Lists of built-in kinds carry no apiVersion/kind per item.
+            for item in &mut items {
+                if let Some(map) = item.as_object_mut() {
+                    map.remove("apiVersion");
+                    map.remove("kind");
+                }
+            }
+        }
+        let offset: usize = query
+            .get("continue")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let limit: usize = query
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(usize::MAX);
+        let end = offset.saturating_add(limit).min(items.len());
+        let page: Vec<Value> = items
+            .get(offset.min(items.len())..end)
+            .unwrap_or_default()
+            .to_vec();
+        let mut metadata = json!({ "resourceVersion": self.counter.to_string() });
+        if end < items.len() {
+            metadata["continue"] = json!(end.to_string());
+        }
+        respond(
+            200,
+            &json!({
+                "apiVersion": served.api_version(),
+                "kind": format!("{}List", served.kind),
+                "metadata": metadata,
+                "items": page,
+            }),
+        )
+    }
+
+    fn patch(
+        &mut self,
+        route: &Route,
+        served: &Served,
+        query: &std::collections::BTreeMap<String, String>,
+        content_type: &str,
+        body: &Value,
+    ) -> Response<Body> {
+        let key = Self::key(route);
+        let subresource = route.subresource.as_deref();
+        let existing = self.objects.get(&key).cloned();
+        let mut object = match content_type {
+            "application/apply-patch+yaml" => {
+                let Some(manager) = query.get("fieldManager").filter(|m| !m.is_empty()) else {
+                    self.violations.push(format!(
+                        "server-side apply without fieldManager: PATCH {}",
+                        route.plural
+                    ));
+                    return respond(
+                        422,
+                        &status_body(422, "Invalid", "fieldManager is required"),
+                    );
+                };
+                if body["kind"] != served.kind.as_str()
+                    || body["metadata"]["name"] != route.name.as_deref().unwrap_or_default()
+                {
+                    self.violations.push(format!(
+                        "apply body does not match the URL: {} {:?}",
+                        served.kind, route.name
+                    ));
+                }
+                let mut object = match (existing, subresource) {
+                    (Some(object), _) => object,
+                    (None, Some(_)) => return not_found(route),
+                    (None, None) => {
+                        let uid = format!("uid-{}", self.next_version());
+                        json!({
+                            "apiVersion": body["apiVersion"],
+                            "kind": served.kind,
+                            "metadata": {
+                                "name": route.name, "namespace": route.namespace, "uid": uid,
+                                "generation": 1, "creationTimestamp": "2026-01-01T00:00:00Z",
+                            },
+                        })
+                    }
+                };
+                let force = query.get("force").is_some_and(|f| f == "true");
+                if let Err(conflict) = ssa::apply(&mut object, body, manager, force, subresource) {
+                    return respond(
+                        409,
+                        &status_body(409, "Conflict", &format!("conflict: {}", conflict.0)),
+                    );
+                }
+                object
+            }
+            "application/json-patch+json" | "application/merge-patch+json" => {
+                let Some(mut object) = existing else {
+                    return not_found(route);
+                };
+                if content_type == "application/merge-patch+json" {
+                    json_patch::merge(&mut object, body);
+                } else {
+                    // Kubernetes (evanphx/json-patch) lets `test` with value null pass on a
+                    // missing path; RFC 6902 (the json_patch crate) does not.
+                    let ops: Vec<Value> = body
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|op| {
+                            let path = op["path"].as_str().unwrap_or_default();
+                            !(op["op"] == "test"
+                                && op["value"].is_null()
+                                && object.pointer(path).is_none())
+                        })
+                        .cloned()
+                        .collect();
+                    let Ok(ops) = serde_json::from_value::<json_patch::Patch>(Value::Array(ops))
+                    else {
+                        return respond(400, &status_body(400, "BadRequest", "not a JSON patch"));
+                    };
+                    if json_patch::patch(&mut object, &ops).is_err() {
+                        return respond(
+                            422,
+                            &status_body(422, "Invalid", "the JSON patch test failed"),
+                        );
+                    }
+                }
+                object
+            }
+            other => {
+                self.violations
+                    .push(format!("unexpected patch content type {other}"));
+                return respond(415, &status_body(415, "UnsupportedMediaType", other));
+            }
+        };
+        if subresource.is_none() {
+            ssa::default_fields(&mut object);
+        }
+        object["metadata"]["resourceVersion"] = json!(self.next_version());
+        let deleting = !object["metadata"]["deletionTimestamp"].is_null();
+        let finalizers = object["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+        if deleting && !finalizers {
+            self.objects.remove(&key);
+        } else {
+            self.objects.insert(key, object.clone());
+        }
+        respond(200, &object)
+    }
+
+    fn delete(&mut self, route: &Route, body: &Value) -> Response<Body> {
+        let key = Self::key(route);
+        let Some(object) = self.objects.get(&key).cloned() else {
+            return not_found(route);
+        };
+        if let Some(uid) = body["preconditions"]["uid"].as_str()
+            && object["metadata"]["uid"] != uid
+        {
+            return respond(
+                409,
+                &status_body(409, "Conflict", "uid precondition failed"),
+            );
+        }
+        let finalizers = object["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+        let namespace = object["kind"] == "Namespace";
+        if finalizers || namespace {
+            let version = self.next_version();
+            let Some(stored) = self.objects.get_mut(&key) else {
+                return not_found(route);
+            };
+            if stored["metadata"]["deletionTimestamp"].is_null() {
+                stored["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+            }
+            if namespace {
+                stored["status"] = json!({ "phase": "Terminating" });
+            }
+            stored["metadata"]["resourceVersion"] = json!(version);
+            let stored = stored.clone();
+            return respond(200, &stored);
+        }
+        self.objects.remove(&key);
+        respond(
+            200,
+            &json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                              "details": { "name": route.name, "kind": route.plural, "uid": object["metadata"]["uid"] } }),
+        )
+    }
+}

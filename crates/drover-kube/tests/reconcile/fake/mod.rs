@@ -1,0 +1,232 @@
+//! A fake Kubernetes API server behind `tower_test::mock::pair()` (the kube-rs ApiServerVerifier
+//! pattern), stateful so multi-step scenarios run against what earlier reconciles wrote.
+//!
+//! It serves GET, LIST (label selectors, `limit`/`continue` pagination), PATCH (server-side
+//! apply with field managers, JSON patch, merge patch; `/status`), DELETE (UID preconditions,
+//! finalizers) and event POSTs, records every request, and answers requests to kinds it does not
+//! serve with 404. Anything else drover should never send (PUT, POST of objects, a patch without
+//! field manager, an unknown content type) is recorded as a violation, which
+//! [`FakeApi::assert_clean`] turns into a test failure; tests assert the exact sequence of writes.
+
+mod handle;
+pub mod route;
+pub mod ssa;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http::{Request, Response};
+use kube::Client;
+use kube::client::Body;
+use serde_json::Value;
+
+use route::Served;
+
+/// One request the fake received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: BTreeMap<String, String>,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Recorded {
+    /// Whether this changes anything (events excluded).
+    pub fn is_write(&self) -> bool {
+        self.method != "GET" && !self.is_event()
+    }
+
+    /// Whether this publishes an event.
+    pub fn is_event(&self) -> bool {
+        self.method == "POST" && self.path.contains("/events")
+            || self.path.starts_with("/apis/events.k8s.io")
+    }
+
+    /// Whether this is a server-side apply.
+    pub fn is_apply(&self) -> bool {
+        self.method == "PATCH" && self.content_type == "application/apply-patch+yaml"
+    }
+
+    /// `METHOD path`.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A canned failure for the next `count` requests matching method and path suffix.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub method: String,
+    pub path_suffix: String,
+    pub status: u16,
+    pub body: Value,
+    pub count: u32,
+}
+
+/// Objects by (group, plural, namespace, name).
+type Key = (String, String, String, String);
+
+#[derive(Default)]
+pub struct State {
+    served: Vec<Served>,
+    objects: BTreeMap<Key, Value>,
+    log: Vec<Recorded>,
+    failures: Vec<Failure>,
+    violations: Vec<String>,
+    counter: u64,
+}
+
+/// The fake API server. Cheap to clone; all clones share the state.
+#[derive(Clone)]
+pub struct FakeApi {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeApi {
+    /// A fake serving the built-ins, CAPI core, kubeadm, CAPK, CAAPH and drover's kinds.
+    pub fn new() -> Self {
+        let state = State {
+            served: route::default_served(),
+            ..State::default()
+        };
+        Self {
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A client talking to this fake (spawns the serving task on the current runtime).
+    pub fn client(&self) -> Client {
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let fake = self.clone();
+        tokio::spawn(async move {
+            while let Some((request, reply)) = handle.next_request().await {
+                let (parts, body) = request.into_parts();
+                let bytes = body
+                    .collect_bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default();
+                let response = fake.lock().handle(&parts, &bytes);
+                reply.send_response(response);
+            }
+        });
+        Client::new(service, "default")
+    }
+
+    /// Stores `object` (apiVersion, kind, metadata.name required), adding uid and resourceVersion.
+    pub fn insert(&self, mut object: Value) {
+        let mut state = self.lock();
+        let key = state
+            .key_of(&object)
+            .unwrap_or_else(|| panic!("fake does not serve {object}"));
+        state.counter += 1;
+        let counter = state.counter;
+        let meta = &mut object["metadata"];
+        if meta.get("uid").is_none() {
+            meta["uid"] = Value::from(format!("uid-{counter}"));
+        }
+        meta["resourceVersion"] = Value::from(counter.to_string());
+        if meta.get("generation").is_none() {
+            meta["generation"] = Value::from(1);
+        }
+        state.objects.insert(key, object);
+    }
+
+    /// The stored object of `kind` (served kinds only).
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
+        let state = self.lock();
+        let key = state.key_for_kind(kind, namespace, name)?;
+        state.objects.get(&key).cloned()
+    }
+
+    /// Changes a stored object in place (simulating another controller or a user).
+    pub fn update(&self, kind: &str, namespace: &str, name: &str, change: impl FnOnce(&mut Value)) {
+        let mut state = self.lock();
+        let key = state
+            .key_for_kind(kind, namespace, name)
+            .unwrap_or_else(|| panic!("{kind} not served"));
+        state.counter += 1;
+        let counter = state.counter;
+        let object = state
+            .objects
+            .get_mut(&key)
+            .unwrap_or_else(|| panic!("no {kind} {namespace}/{name}"));
+        change(object);
+        object["metadata"]["resourceVersion"] = Value::from(counter.to_string());
+    }
+
+    /// Removes a stored object (simulating a controller finishing its deletion).
+    pub fn remove(&self, kind: &str, namespace: &str, name: &str) {
+        let mut state = self.lock();
+        if let Some(key) = state.key_for_kind(kind, namespace, name) {
+            state.objects.remove(&key);
+        }
+    }
+
+    /// All stored objects of `kind`.
+    pub fn all(&self, kind: &str) -> Vec<Value> {
+        let state = self.lock();
+        state
+            .objects
+            .values()
+            .filter(|o| o["kind"] == kind)
+            .cloned()
+            .collect()
+    }
+
+    /// Makes the next `count` requests with `method` whose path ends with `path_suffix` fail.
+    pub fn fail(&self, method: &str, path_suffix: &str, status: u16, body: Value, count: u32) {
+        self.lock().failures.push(Failure {
+            method: method.to_owned(),
+            path_suffix: path_suffix.to_owned(),
+            status,
+            body,
+            count,
+        });
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().log.clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.lock().log.clear();
+    }
+
+    /// The write requests so far (events excluded).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(Recorded::is_write)
+            .collect()
+    }
+
+    /// The events published so far.
+    pub fn events(&self) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(Recorded::is_event)
+            .map(|r| r.body)
+            .collect()
+    }
+
+    /// Fails the test if a request drover should never make was received.
+    pub fn assert_clean(&self) {
+        let violations = self.lock().violations.clone();
+        assert!(
+            violations.is_empty(),
+            "protocol violations:\n{}",
+            violations.join("\n")
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Builders for reconcile scenarios: a management cluster (the fake) holding an Environment, an
+//! Infrastructure and a claim, a context with a fixed clock, and helpers that play CAPI's part.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use drover_api::{WorkloadCluster, labels};
+use drover_core::fixtures as core;
+use drover_core::render::{Manifest, render_cluster};
+use drover_kube::{Context, ReconcileError, Settings};
+use k8s_openapi::ByteString;
+use k8s_openapi::jiff::Timestamp;
+use kube::runtime::controller::Action;
+use kube::runtime::events::Reporter;
+use serde_json::{Value, json};
+
+use crate::fake::{FakeApi, Recorded};
+
+pub const NAMESPACE: &str = "team-a";
+pub const NAME: &str = "payments";
+pub const CLUSTER_NAMESPACE: &str = "payments-cluster";
+/// Client key and certificate in the test kubeconfig: must never leak.
+pub const KEY_DATA: &str = "S0VZLU1BVEVSSUFM";
+pub const CERT_DATA: &str = "Q0VSVC1NQVRFUklBTA==";
+
+/// The claim of the scenarios: `team-a/payments` in `dev`, one pool `md-0` of 2 `small`.
+pub fn claim() -> WorkloadCluster {
+    core::with_workers(core::claim(NAMESPACE, NAME, "dev"), &[("md-0", 2, "small")])
+}
+
+/// A management cluster with the Environment, the Infrastructure and a claim, and a context.
+pub struct World {
+    pub fake: FakeApi,
+    pub ctx: Arc<Context>,
+}
+
+impl World {
+    /// The default world with `claim`.
+    pub fn new(claim: WorkloadCluster) -> Self {
+        Self::with(claim, Settings::default(), true)
+    }
+
+    /// A world with given settings; `environment: false` leaves the Environment out.
+    pub fn with(claim: WorkloadCluster, settings: Settings, environment: bool) -> Self {
+        let fake = FakeApi::new();
+        if environment {
+            fake.insert(to_value(&core::environment("dev", "v1.32.1")));
+        }
+        fake.insert(to_value(&core::kubevirt_infrastructure()));
+        fake.insert(to_value(&claim));
+        let reporter = Reporter {
+            controller: "drover".into(),
+            instance: Some("test".into()),
+        };
+        let now = Timestamp::from_second(1_767_225_600).expect("fixed time");
+        let ctx = Context::new(fake.client(), reporter, settings).with_clock(move || now);
+        Self {
+            fake,
+            ctx: Arc::new(ctx),
+        }
+    }
+
+    /// The claim as stored now.
+    pub fn claim(&self) -> Arc<WorkloadCluster> {
+        let value = self
+            .fake
+            .get("WorkloadCluster", NAMESPACE, NAME)
+            .expect("claim exists");
+        Arc::new(serde_json::from_value(value).expect("claim parses"))
+    }
+
+    /// Edits the claim's spec and bumps its generation, as the API server would.
+    pub fn edit_claim(&self, change: impl FnOnce(&mut WorkloadCluster)) {
+        self.fake
+            .update("WorkloadCluster", NAMESPACE, NAME, |value| {
+                let mut claim: WorkloadCluster =
+                    serde_json::from_value(value.clone()).expect("claim parses");
+                change(&mut claim);
+                let generation = claim.metadata.generation.unwrap_or(1) + 1;
+                claim.metadata.generation = Some(generation);
+                *value = to_value(&claim);
+            });
+    }
+
+    /// Runs one reconcile of the stored claim (with a deadline: a request the fake never answers
+    /// fails the test), after clearing the request log. Fails on protocol violations.
+    pub async fn reconcile(&self) -> Result<Action, ReconcileError> {
+        self.fake.clear_requests();
+        let run = drover_kube::reconcile(self.claim(), Arc::clone(&self.ctx));
+        let result = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .expect("reconcile finished in time");
+        self.fake.assert_clean();
+        result
+    }
+
+    /// Reconciles until a pass writes nothing (at most 4 passes).
+    pub async fn settle(&self) {
+        for _ in 0..4 {
+            self.reconcile().await.expect("reconcile succeeds");
+            if self.fake.writes().is_empty() {
+                return;
+            }
+        }
+        panic!(
+            "still writing after 4 reconciles: {:#?}",
+            lines(&self.fake.writes())
+        );
+    }
+
+    /// Plays CAPI: the Cluster, control plane and MachineDeployments report ready, with endpoint.
+    pub fn capi_reports_ready(&self) {
+        self.fake.update("Cluster", CLUSTER_NAMESPACE, NAME, |cluster| {
+            cluster["spec"]["controlPlaneEndpoint"] = json!({ "host": "192.168.0.225", "port": 6443 });
+            cluster["status"] = json!({
+                "initialization": { "infrastructureProvisioned": true, "controlPlaneInitialized": true },
+                "conditions": [
+                    { "type": "InfrastructureReady", "status": "True", "reason": "Ready" },
+                    { "type": "ControlPlaneAvailable", "status": "True", "reason": "Available" },
+                    { "type": "WorkersAvailable", "status": "True", "reason": "Available" },
+                ],
+            });
+        });
+        for kcp in self.fake.all("KubeadmControlPlane") {
+            let name = kcp["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            self.fake.update("KubeadmControlPlane", CLUSTER_NAMESPACE, &name, |kcp| {
+                let replicas = kcp["spec"]["replicas"].clone();
+                kcp["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
+                    "availableReplicas": replicas, "upToDateReplicas": replicas, "version": "v1.32.1" });
+            });
+        }
+        for md in self.fake.all("MachineDeployment") {
+            let name = md["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            self.fake
+                .update("MachineDeployment", CLUSTER_NAMESPACE, &name, |md| {
+                    let replicas = md["spec"]["replicas"].clone();
+                    md["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
+                    "availableReplicas": replicas, "upToDateReplicas": replicas });
+                });
+        }
+    }
+
+    /// Plays CAPI: writes (or rotates) `<cluster>-kubeconfig` with the given client key.
+    pub fn capi_writes_kubeconfig(&self, key: &str) {
+        self.fake.insert(json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": { "name": "payments-kubeconfig", "namespace": CLUSTER_NAMESPACE,
+                          "labels": { labels::CAPI_CLUSTER_NAME: NAME } },
+            "type": "cluster.x-k8s.io/secret",
+            "data": { "value": ByteString(kubeconfig(key).into_bytes()) },
+        }));
+    }
+}
+
+/// A kubeconfig as CAPI writes it.
+pub fn kubeconfig(key: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: payments\n  cluster:\n    server: https://192.168.0.225:6443\n    certificate-authority-data: Q0EtREFUQQ==\ncontexts:\n- name: payments-admin@payments\n  context:\n    cluster: payments\n    user: payments-admin\ncurrent-context: payments-admin@payments\nusers:\n- name: payments-admin\n  user:\n    client-certificate-data: {CERT_DATA}\n    client-key-data: {key}\n"
+    )
+}
+
+/// The objects drover renders for `claim` (the same pure code; used to check order and paths).
+pub fn rendered(claim: &WorkloadCluster) -> Vec<Manifest> {
+    let cluster = core::resolved(
+        claim,
+        &core::environment("dev", "v1.32.1"),
+        &core::kubevirt_infrastructure(),
+    );
+    render_cluster(&cluster).expect("renders").objects
+}
+
+pub fn to_value<T: serde::Serialize>(object: &T) -> Value {
+    serde_json::to_value(object).expect("serializes")
+}
+
+/// `METHOD path` of each request.
+pub fn lines(requests: &[Recorded]) -> Vec<String> {
+    requests.iter().map(Recorded::line).collect()
+}
+
+/// The URL path of `manifest`.
+pub fn path_of(manifest: &Manifest) -> String {
+    let info = drover_kube::resources::kind_info(manifest.kind()).expect("known kind");
+    let prefix = if manifest.group().is_empty() {
+        format!("/api/{}", manifest.api_version())
+    } else {
+        format!("/apis/{}", manifest.api_version())
+    };
+    if info.namespaced {
+        format!(
+            "{prefix}/namespaces/{}/{}/{}",
+            manifest.namespace(),
+            info.plural,
+            manifest.name()
+        )
+    } else {
+        format!("{prefix}/{}/{}", info.plural, manifest.name())
+    }
+}
+
+/// Path of the claim.
+pub const CLAIM_PATH: &str =
+    "/apis/drover.dev/v1alpha1/namespaces/team-a/workloadclusters/payments";
+/// Path of the claim's status.
+pub const STATUS_PATH: &str =
+    "/apis/drover.dev/v1alpha1/namespaces/team-a/workloadclusters/payments/status";
