@@ -9,48 +9,31 @@
 //! - keys in the value's order (serde_json's `preserve_order` is on in this workspace), so the same
 //!   value always gives byte-identical text;
 //! - strings that a YAML 1.1 or 1.2 reader could take for something else (`"yes"`, `"on"`,
-//!   `"null"`, `"~"`, `"1.0"`, `"0x1F"`, `""`, `"*"`, ...) are quoted, multi-line strings are
-//!   literal blocks (`|`), long single-line strings stay on one line (no folding, diff-friendly);
+//!   `"null"`, `"~"`, `"1.0"`, `"0x1F"`, `""`, `"*"`, anything starting with a digit, ...) are
+//!   double-quoted (YAML 1.1 matters: go-yaml v2 behind kubectl reads `on` as a boolean);
+//!   multi-line strings are literal blocks (`|`); long single-line strings stay on one line (no
+//!   folding, diff-friendly);
 //! - empty maps and lists are `{}` and `[]`.
 //!
-//! The emitter is [`serde_saphyr`]'s serializer (pure Rust, already in the dependency graph through
-//! kube's kubeconfig loader) with the options above pinned in [`options`].
+//! The emitter walks the value directly (no serde round trip): rendering a fleet writes hundreds
+//! of megabytes of YAML, and this is the hot path (see `docs/performance.md`). Its correctness
+//! is pinned by round-trip tests through an independent YAML parser (`tests/roundtrip.rs`).
+
+mod emit;
+mod scalar;
 
 use serde_json::Value;
 
-/// The serializer options that define drover's YAML style (see the crate documentation).
-fn options() -> serde_saphyr::SerializerOptions {
-    serde_saphyr::ser_options! {
-        indent_step: 2,
-        compact_list_indent: true,
-        empty_as_braces: true,
-        prefer_block_scalars: true,
-        // Never fold long single-line strings into `>` blocks: a one-word change would re-wrap
-        // whole paragraphs in diffs. Multi-line strings still become literal `|` blocks.
-        folded_wrap_chars: usize::MAX,
-        quote_all: false,
-        tagged_enums: false,
-        // YAML 1.1 readers (go-yaml v2 behind kubectl and sigs.k8s.io/yaml) must read the same
-        // value: keep quoting `yes`/`on`/`y`, sexagesimals and timestamps.
-        yaml_12: false,
-    }
+/// One YAML document for `value`, ending in a newline, without a leading `---`.
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::with_capacity(512);
+    write_yaml(value, &mut out);
+    out
 }
 
-/// One YAML document for `value`, ending in a newline, without a leading `---`.
-///
-/// Never fails: serializing a [`Value`] cannot error (its keys are strings, its numbers finite).
-/// Should the serializer ever refuse one anyway, the value is written as JSON, which YAML readers
-/// read as the same value.
-pub fn to_yaml(value: &Value) -> String {
-    match serde_saphyr::to_string_with_options(value, options()) {
-        Ok(mut text) => {
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text
-        }
-        Err(_) => format!("{value}\n"),
-    }
+/// Appends one YAML document for `value` (as [`to_yaml`]) to `out`, reusing its allocation.
+pub fn write_yaml(value: &Value, out: &mut String) {
+    emit::document(value, out);
 }
 
 /// A multi-document YAML stream: each value as by [`to_yaml`], separated by `---` lines.
@@ -62,7 +45,7 @@ pub fn to_yaml_documents<'a>(values: impl IntoIterator<Item = &'a Value>) -> Str
         if index > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&to_yaml(value));
+        write_yaml(value, &mut out);
     }
     out
 }

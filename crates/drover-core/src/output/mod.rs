@@ -46,6 +46,6 @@ pub fn cluster_stream(cluster: &RenderedCluster, out: &mut String) {
             cluster.name,
             object.describe()
         );
-        out.push_str(&drover_yaml::to_yaml(&object.0));
+        drover_yaml::write_yaml(&object.0, out);
     }
 }

@@ -62,6 +62,23 @@ impl TypedRef {
         }
     }
 
+    /// The reference to an object still being assembled (as built by [`crate::render::meta::object`]).
+    pub fn of(object: &Value) -> Self {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        Self {
+            api_group: api_version
+                .rsplit_once('/')
+                .map(|(group, _)| group)
+                .unwrap_or_default()
+                .to_owned(),
+            kind: object["kind"].as_str().unwrap_or_default().to_owned(),
+            name: object["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+
     /// As JSON (`{apiGroup, kind, name}`).
     pub fn to_json(&self) -> Value {
         serde_json::json!({ "apiGroup": self.api_group, "kind": self.kind, "name": self.name })

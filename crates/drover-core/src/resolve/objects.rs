@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use drover_api::{Environment, Infrastructure};
-use globset::Glob;
+use glob::Pattern;
 
 use super::report::Report;
 use crate::diagnostics::{Diagnostic, ObjectRef};
@@ -101,7 +101,7 @@ pub fn check_environment(
             }
         }
         for (index, pattern) in policy.allowed_namespaces.iter().flatten().enumerate() {
-            if let Err(error) = Glob::new(pattern) {
+            if let Err(error) = Pattern::new(pattern) {
                 report.error(
                     &format!("spec.policy.allowedNamespaces[{index}]"),
                     format!("`{pattern}` is not a valid glob: {error}"),

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use machine_template::{Role, machine_template};
 
@@ -140,10 +140,12 @@ impl Provider for Kubevirt<'_> {
             },
             &cluster.control_plane.size,
         );
-        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
 
-        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, cp_template, control_plane];
         for pool in &cluster.workers {
             let template =
                 machine_template(cluster, self.settings, Role::Worker(&pool.name), &pool.size);
@@ -151,8 +153,8 @@ impl Provider for Kubevirt<'_> {
             let deployment = capi::machine_deployment(
                 cluster,
                 pool,
-                &TypedRef::to(&Manifest(bootstrap.clone())),
-                &TypedRef::to(&Manifest(template.clone())),
+                &TypedRef::of(&bootstrap),
+                &TypedRef::of(&template),
             );
             objects.extend([template, bootstrap, deployment]);
         }
@@ -162,8 +164,8 @@ impl Provider for Kubevirt<'_> {
         ));
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             machine_health_checks: true,
             // virt-launcher pods of default (non-root) KubeVirt VMs, CDI importer pods and the
