@@ -86,19 +86,27 @@ pub struct Host {
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct VclusterInfrastructure {
-    /// vcluster Helm chart version (e.g. `0.24.1`).
-    #[schemars(length(min = 1))]
+    /// vcluster Helm chart version, 0.20 or later (the `vcluster.yaml` values format drover
+    /// writes), e.g. `0.24.1`; a leading `v` is accepted, as the provider strips it.
+    #[schemars(regex(pattern = r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$"))]
     pub chart_version: String,
     /// Helm repository of the chart (default `https://charts.loft.sh`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart_repo: Option<String>,
-    /// StorageClass of the virtual control plane's data volume; omitted means the default class.
+    /// Name of the chart in the repository (default `vcluster`, the one chart for every
+    /// distribution since vcluster 0.20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub chart_name: Option<String>,
+    /// StorageClass of the virtual control plane's data volumes (its own volume, or etcd's in HA
+    /// control planes); omitted means the management cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
     /// Ingress settings for claims with `externalAccess.type: Ingress`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<IngressSettings>,
-    /// Render a Prometheus ServiceMonitor for each virtual control plane (default false).
+    /// Render a Prometheus ServiceMonitor for each virtual control plane (default false); needs
+    /// the Prometheus operator's `monitoring.coreos.com/v1` CRDs on the management cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_monitor: Option<bool>,
 }

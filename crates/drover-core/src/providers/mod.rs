@@ -6,7 +6,9 @@
 //! Cluster, MachineDeployments, health checks, add-ons, labels, ordering) lives in
 //! [`crate::render`], so a provider module holds only what is particular to its provider.
 
+pub mod docker;
 pub mod kubevirt;
+pub mod vcluster;
 
 use drover_api::ProviderKind;
 use serde_json::Value;
@@ -92,6 +94,8 @@ impl Provider for Unsupported {
 pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
     match spec {
         ProviderSpec::Kubevirt(settings) => Box::new(kubevirt::Kubevirt::new(settings)),
+        ProviderSpec::Vcluster(settings) => Box::new(vcluster::Vcluster::new(settings)),
+        ProviderSpec::Docker(settings) => Box::new(docker::Docker::new(settings)),
         other => Box::new(Unsupported(other.kind())),
     }
 }

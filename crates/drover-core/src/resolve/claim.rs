@@ -502,6 +502,8 @@ fn resolve_network(report: &mut Report<'_>, claim: &WorkloadCluster) -> Option<N
         pod_cidr,
         service_cidr,
         cni: spec.cni.unwrap_or(Cni::Cilium),
+        pod_cidr_defaulted: spec.pod_cidr.is_none(),
+        service_cidr_defaulted: spec.service_cidr.is_none(),
     })
 }
 

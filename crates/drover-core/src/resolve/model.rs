@@ -152,6 +152,12 @@ pub struct Network {
     pub service_cidr: IpNet,
     /// CNI.
     pub cni: Cni,
+    /// True when the claim did not set `network.podCIDR` and `pod_cidr` is drover's default:
+    /// providers that cannot choose the pod network (vcluster) accept that, but refuse an
+    /// explicit one.
+    pub pod_cidr_defaulted: bool,
+    /// True when the claim did not set `network.serviceCIDR` (see `pod_cidr_defaulted`).
+    pub service_cidr_defaulted: bool,
 }
 
 /// Where and how the cluster is registered in Argo CD.
