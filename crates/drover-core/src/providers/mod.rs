@@ -7,6 +7,9 @@
 //! [`crate::render`], so a provider module holds only what is particular to its provider.
 
 pub mod kubevirt;
+pub mod proxmox;
+pub mod vm_size;
+pub mod vsphere;
 
 use drover_api::ProviderKind;
 use serde_json::Value;
@@ -92,6 +95,8 @@ impl Provider for Unsupported {
 pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
     match spec {
         ProviderSpec::Kubevirt(settings) => Box::new(kubevirt::Kubevirt::new(settings)),
+        ProviderSpec::Proxmox(settings) => Box::new(proxmox::Proxmox::new(settings)),
+        ProviderSpec::Vsphere(settings) => Box::new(vsphere::Vsphere::new(settings)),
         other => Box::new(Unsupported(other.kind())),
     }
 }
