@@ -142,29 +142,63 @@ pub struct ProxmoxInfrastructure {
     /// Proxmox node holding the VM template to clone.
     #[schemars(length(min = 1))]
     pub source_node: String,
-    /// VM ID of the Talos template to clone.
+    /// VM ID of the Talos template to clone (a Talos `nocloud` disk image imported as a template,
+    /// ideally with the `qemu-guest-agent` extension).
+    #[schemars(range(min = 100, max = 999_999_999))]
     pub template_id: i32,
     /// Bridge of the VMs' default network device (e.g. `vmbr0`).
     #[schemars(length(min = 1))]
     pub bridge: String,
-    /// Pool of node IP addresses (CAPMOX in-cluster IPAM).
+    /// Pool of node IP addresses (CAPMOX in-cluster IPAM). CAPMOX gives every cluster its own
+    /// pool built from these addresses, so on an infrastructure shared by several clusters give
+    /// each cluster its own range in `nodeAddresses`.
     pub ip_pool: IpPool,
+    /// Node address ranges of each cluster, keyed by cluster name, replacing `ipPool.addresses`
+    /// for that cluster (same prefix and gateway). When set, every cluster on this
+    /// infrastructure must have an entry; ranges of different clusters must not overlap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_addresses: Option<BTreeMap<String, Vec<String>>>,
     /// DNS servers of the nodes.
     #[schemars(length(min = 1))]
     pub dns_servers: Vec<String>,
-    /// Talos Linux version of the nodes (e.g. `v1.9.5`).
+    /// Talos Linux version of the nodes (e.g. `v1.9.5`); the machine configuration is generated
+    /// for it.
     #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+(\.[0-9]+)?$"))]
     pub talos_version: String,
-    /// Let Cilium replace kube-proxy (default true).
+    /// Let Cilium replace kube-proxy (default true): Talos then runs no kube-proxy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kube_proxy_replacement: Option<bool>,
-    /// Proxmox storage for the VMs' disks (default: the template's).
+    /// Proxmox storage for the VMs' disks (full clones; default: the template's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
-    /// Name of the Secret with the Proxmox API credentials, referenced by the ProxmoxCluster.
+    /// Proxmox disk device of the template's boot disk, resized to the size's `disk`
+    /// (default `scsi0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(scsi|sata|ide|virtio)[0-9]+$"))]
+    pub boot_disk: Option<String>,
+    /// Disk Talos installs to, as the guest sees the boot disk (default `/dev/sda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^/dev/[a-z0-9/]+$"))]
+    pub install_disk: Option<String>,
+    /// Manifest URL of the Talos cloud controller manager that Talos applies at bootstrap; it
+    /// sets each Node's `providerID` from the CAPMOX metadata, without which CAPI never matches
+    /// Nodes to Machines. Pin a release (default: talos-cloud-controller-manager v1.9.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https://"))]
+    pub cloud_controller_manifest: Option<String>,
+    /// Name of the Secret with the Proxmox API credentials, referenced by the ProxmoxCluster
+    /// (default: the CAPMOX controller's own credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub credentials_secret: Option<String>,
-    /// Control-plane VIP of each cluster on this infrastructure, keyed by cluster name.
+    /// Namespace of `credentialsSecret` (default: the cluster's own namespace on the management
+    /// cluster, `<cluster>-cluster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub credentials_secret_namespace: Option<String>,
+    /// Control-plane VIP of each cluster on this infrastructure, keyed by cluster name. Talos
+    /// announces it from the control-plane nodes: an IPv4 address in the nodes' subnet, outside
+    /// the node address pool.
     pub control_plane_endpoints: BTreeMap<String, String>,
 }
 
@@ -179,6 +213,7 @@ pub struct IpPool {
     #[schemars(range(min = 1, max = 32))]
     pub prefix: i32,
     /// Default gateway.
+    #[schemars(length(min = 1))]
     pub gateway: String,
 }
 
@@ -200,32 +235,43 @@ pub struct VsphereInfrastructure {
     /// vCenter server address.
     #[schemars(length(min = 1))]
     pub server: String,
-    /// TLS thumbprint of vCenter's certificate.
+    /// TLS thumbprint (colon-separated SHA-1) of vCenter's certificate, pinned by CAPV for the
+    /// cluster and its VMs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub thumbprint: Option<String>,
     /// Datacenter.
+    #[schemars(length(min = 1))]
     pub datacenter: String,
     /// Datastore of the VMs' disks.
+    #[schemars(length(min = 1))]
     pub datastore: String,
-    /// Port group / network of the VMs.
+    /// Port group / network of the VMs (addresses by DHCP).
+    #[schemars(length(min = 1))]
     pub network: String,
     /// VM template to clone; `{{version}}` is replaced by the Kubernetes version.
+    #[schemars(length(min = 1))]
     pub template: String,
     /// Resource pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub resource_pool: Option<String>,
     /// VM folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub folder: Option<String>,
-    /// Name of the VSphereClusterIdentity (cluster-scoped) holding the credentials.
+    /// Name of the VSphereClusterIdentity (cluster-scoped) holding the credentials; it must
+    /// allow the clusters' namespaces. Default: the CAPV controller's own credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub identity: Option<String>,
-    /// Control-plane VIP (held by kube-vip) of each cluster on this infrastructure, keyed by cluster name.
+    /// Control-plane VIP (held by kube-vip) of each cluster on this infrastructure, keyed by
+    /// cluster name: an IP address on the VMs' network outside its DHCP range.
     pub control_plane_endpoints: BTreeMap<String, String>,
     /// kube-vip image (default `ghcr.io/kube-vip/kube-vip:v0.8.9`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kube_vip_image: Option<String>,
-    /// SSH public keys authorised for the node user.
+    /// SSH public keys authorised for the node user `capv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_authorized_keys: Option<Vec<String>>,
 }

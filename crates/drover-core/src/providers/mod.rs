@@ -8,7 +8,10 @@
 
 pub mod docker;
 pub mod kubevirt;
+pub mod proxmox;
 pub mod vcluster;
+pub mod vm_size;
+pub mod vsphere;
 
 use drover_api::ProviderKind;
 use serde_json::Value;
@@ -96,6 +99,8 @@ pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
         ProviderSpec::Kubevirt(settings) => Box::new(kubevirt::Kubevirt::new(settings)),
         ProviderSpec::Vcluster(settings) => Box::new(vcluster::Vcluster::new(settings)),
         ProviderSpec::Docker(settings) => Box::new(docker::Docker::new(settings)),
+        ProviderSpec::Proxmox(settings) => Box::new(proxmox::Proxmox::new(settings)),
+        ProviderSpec::Vsphere(settings) => Box::new(vsphere::Vsphere::new(settings)),
         other => Box::new(Unsupported(other.kind())),
     }
 }

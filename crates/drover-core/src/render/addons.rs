@@ -24,6 +24,12 @@ pub const METRICS_SERVER_CHART_VERSION: &str = "3.12.2";
 pub struct AddonSettings {
     /// Let Cilium replace kube-proxy (the provider then skips kube-proxy).
     pub kube_proxy_replacement: bool,
+    /// Host and port Cilium agents reach the API server on, when not the Cluster's
+    /// control-plane endpoint (Talos: KubePrism, `localhost:7445`, on every node).
+    pub cilium_api_server: Option<(String, u16)>,
+    /// Extra top-level Helm values for Cilium that the node OS needs (YAML, appended to drover's
+    /// values; must not repeat their keys).
+    pub extra_cilium_values: Option<String>,
 }
 
 /// The HelmChartProxies of `cluster`'s add-ons.
@@ -84,11 +90,19 @@ fn helm_chart_proxy(cluster: &ResolvedCluster, addon: Addon, settings: &AddonSet
 }
 
 /// Cilium values: native routing on the pod CIDR, pointed at the cluster's API endpoint (from the
-/// Cluster object, so it follows whatever VIP MetalLB or the provider assigned).
+/// Cluster object, so it follows whatever VIP MetalLB or the provider assigned) unless the
+/// provider names a node-local one, plus whatever the provider's node OS needs.
 fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String {
-    format!(
-        "k8sServiceHost: {{{{ .Cluster.spec.controlPlaneEndpoint.host }}}}\n\
-         k8sServicePort: {{{{ .Cluster.spec.controlPlaneEndpoint.port }}}}\n\
+    let (host, port) = match &settings.cilium_api_server {
+        Some((host, port)) => (host.clone(), port.to_string()),
+        None => (
+            "{{ .Cluster.spec.controlPlaneEndpoint.host }}".to_owned(),
+            "{{ .Cluster.spec.controlPlaneEndpoint.port }}".to_owned(),
+        ),
+    };
+    let mut values = format!(
+        "k8sServiceHost: {host}\n\
+         k8sServicePort: {port}\n\
          kubeProxyReplacement: {kpr}\n\
          ipam:\n  mode: kubernetes\n\
          routingMode: native\n\
@@ -97,7 +111,14 @@ fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String 
          enableIPv4Masquerade: true\n",
         kpr = settings.kube_proxy_replacement,
         pods = cluster.network.pod_cidr,
-    )
+    );
+    if let Some(extra) = &settings.extra_cilium_values {
+        values.push_str(extra);
+        if !values.ends_with('\n') {
+            values.push('\n');
+        }
+    }
+    values
 }
 
 fn calico_values(cluster: &ResolvedCluster) -> String {

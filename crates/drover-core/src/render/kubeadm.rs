@@ -31,14 +31,24 @@ pub struct KubeadmNodeSettings {
     /// Roll the control plane by removing a machine before adding its replacement. Needed where
     /// a surge machine has nowhere to go (hard anti-affinity with as many hosts as replicas).
     pub control_plane_scale_in_first: bool,
+    /// Commands run before kubeadm on every node (before `control_plane_pre_commands` on
+    /// control-plane nodes).
+    pub pre_commands: Vec<String>,
+    /// Users created on every node (kubeadm `users` entries, e.g. with SSH keys).
+    pub users: Vec<Value>,
+    /// kube-controller-manager flags (`("cloud-provider", "external")`).
+    pub controller_manager_extra_args: Vec<(String, String)>,
+}
+
+/// kubeadm v1beta2 `extraArgs`: a list of `{name, value}`.
+fn extra_args(args: &[(String, String)]) -> Vec<Value> {
+    args.iter()
+        .map(|(name, value)| json!({ "name": name, "value": value }))
+        .collect()
 }
 
 fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>) -> Value {
-    let mut args: Vec<Value> = settings
-        .kubelet_extra_args
-        .iter()
-        .map(|(name, value)| json!({ "name": name, "value": value }))
-        .collect();
+    let mut args = extra_args(&settings.kubelet_extra_args);
     if let Some(labels) = node_labels {
         args.push(json!({ "name": "node-labels", "value": labels }));
     }
@@ -62,15 +72,35 @@ pub fn control_plane(
         "initConfiguration": { "nodeRegistration": registration.clone() },
         "joinConfiguration": { "nodeRegistration": registration },
     });
+    let mut cluster_configuration = serde_json::Map::new();
     if !settings.api_server_cert_sans.is_empty() {
-        config["clusterConfiguration"] =
-            json!({ "apiServer": { "certSANs": settings.api_server_cert_sans } });
+        cluster_configuration.insert(
+            "apiServer".to_owned(),
+            json!({ "certSANs": settings.api_server_cert_sans }),
+        );
+    }
+    if !settings.controller_manager_extra_args.is_empty() {
+        cluster_configuration.insert(
+            "controllerManager".to_owned(),
+            json!({ "extraArgs": extra_args(&settings.controller_manager_extra_args) }),
+        );
+    }
+    if !cluster_configuration.is_empty() {
+        config["clusterConfiguration"] = Value::Object(cluster_configuration);
     }
     if !settings.control_plane_files.is_empty() {
         config["files"] = Value::Array(settings.control_plane_files.clone());
     }
-    if !settings.control_plane_pre_commands.is_empty() {
-        config["preKubeadmCommands"] = json!(settings.control_plane_pre_commands);
+    let pre_commands: Vec<&String> = settings
+        .pre_commands
+        .iter()
+        .chain(&settings.control_plane_pre_commands)
+        .collect();
+    if !pre_commands.is_empty() {
+        config["preKubeadmCommands"] = json!(pre_commands);
+    }
+    if !settings.users.is_empty() {
+        config["users"] = Value::Array(settings.users.clone());
     }
     let max_surge = if settings.control_plane_scale_in_first && cluster.control_plane.replicas >= 3
     {
@@ -112,9 +142,15 @@ pub fn worker_config_template(
             .collect::<Vec<_>>()
             .join(",")
     });
-    let spec = json!({
-        "template": { "spec": { "joinConfiguration": { "nodeRegistration": node_registration(settings, labels) } } }
-    });
+    let mut config =
+        json!({ "joinConfiguration": { "nodeRegistration": node_registration(settings, labels) } });
+    if !settings.pre_commands.is_empty() {
+        config["preKubeadmCommands"] = json!(settings.pre_commands);
+    }
+    if !settings.users.is_empty() {
+        config["users"] = Value::Array(settings.users.clone());
+    }
+    let spec = json!({ "template": { "spec": config } });
     let name = hashed_name(&format!("{}-{}", cluster.name, pool.name), &spec);
     object(
         BOOTSTRAP_V1BETA2,

@@ -1,0 +1,233 @@
+//! Proxmox VE with Talos Linux: CAPMOX (`infrastructure.cluster.x-k8s.io/v1alpha2`) clones VMs
+//! from a Talos template and gives them addresses from the cluster's node pool; the Talos
+//! bootstrap and control-plane providers (`v1alpha3`) configure them. The API endpoint is a VIP
+//! that Talos itself announces from the control-plane nodes.
+
+mod machine_template;
+mod network;
+mod talos;
+
+pub use machine_template::DEFAULT_BOOT_DISK;
+pub use talos::{
+    DEFAULT_CLOUD_CONTROLLER_MANIFEST, DEFAULT_INSTALL_DISK, KUBEPRISM_PORT,
+    TALOS_BOOTSTRAP_V1ALPHA3, TALOS_CONTROLPLANE_V1ALPHA3, control_plane_patch, worker_patch,
+};
+
+use drover_api::ProviderKind;
+use drover_api::infrastructure::ProxmoxInfrastructure;
+use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use serde_json::{Value, json};
+
+use super::vm_size::{VmSizeRules, check_vm_size};
+use super::{Issue, Provider, ProviderParts};
+use crate::render::meta::{MetaBuilder, object};
+use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::resolve::ResolvedCluster;
+use machine_template::machine_template;
+
+/// apiVersion of CAPMOX's kinds.
+pub const CAPMOX_V1ALPHA2: &str = "infrastructure.cluster.x-k8s.io/v1alpha2";
+/// Port of the Kubernetes API behind the VIP.
+pub const API_SERVER_PORT: i32 = 6443;
+/// Oldest Talos minor drover renders for: device selectors by `physical` (v1.7).
+const MIN_TALOS_MINOR: u32 = 7;
+
+const SIZE_RULES: VmSizeRules = VmSizeRules {
+    provider: "proxmox",
+    min_cpu: 1,
+    // CAPMOX's bootVolume.sizeGb minimum.
+    min_disk_gib: 5,
+};
+
+/// The Proxmox + Talos provider for one Infrastructure's settings.
+pub struct Proxmox<'a> {
+    settings: &'a ProxmoxInfrastructure,
+}
+
+impl<'a> Proxmox<'a> {
+    /// The provider with the Infrastructure's `proxmox` block.
+    pub fn new(settings: &'a ProxmoxInfrastructure) -> Self {
+        Self { settings }
+    }
+
+    fn talos_version_issue(&self) -> Option<Issue> {
+        let mut parts = self
+            .settings
+            .talos_version
+            .trim_start_matches('v')
+            .split('.')
+            .map(|part| part.parse::<u32>().ok());
+        let supported = match (parts.next().flatten(), parts.next().flatten()) {
+            (Some(major), Some(minor)) => (major, minor) >= (1, MIN_TALOS_MINOR),
+            _ => false,
+        };
+        (!supported).then(|| {
+            Issue::new(
+                "spec.infrastructure",
+                format!(
+                    "Talos {} is older than v1.{MIN_TALOS_MINOR}, the oldest provider `proxmox` renders machine configuration for",
+                    self.settings.talos_version
+                ),
+            )
+        })
+    }
+
+    /// Cilium values Talos nodes need: the API through KubePrism, no SYS_MODULE (Talos loads no
+    /// modules for workloads), and Talos' own cgroup v2 mount.
+    fn addon_settings(&self, cluster: &ResolvedCluster) -> AddonSettings {
+        let extra = json!({
+            "securityContext": { "capabilities": {
+                "ciliumAgent": ["CHOWN", "KILL", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "SYS_ADMIN", "SYS_RESOURCE", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+                "cleanCiliumState": ["NET_ADMIN", "SYS_ADMIN", "SYS_RESOURCE"],
+            }},
+            "cgroup": { "autoMount": { "enabled": false }, "hostRoot": "/sys/fs/cgroup" },
+        });
+        AddonSettings {
+            kube_proxy_replacement: talos::kube_proxy_replaced(cluster, self.settings),
+            cilium_api_server: Some(("localhost".to_owned(), KUBEPRISM_PORT)),
+            extra_cilium_values: Some(drover_yaml::to_yaml(&extra)),
+        }
+    }
+
+    fn proxmox_cluster(&self, cluster: &ResolvedCluster, vip: std::net::Ipv4Addr) -> Value {
+        let addresses = network::node_addresses(self.settings, cluster).unwrap_or_default();
+        let mut spec = json!({
+            "controlPlaneEndpoint": { "host": vip.to_string(), "port": API_SERVER_PORT },
+            "ipv4Config": {
+                "addresses": addresses,
+                "prefix": self.settings.ip_pool.prefix,
+                "gateway": self.settings.ip_pool.gateway,
+            },
+            "dnsServers": self.settings.dns_servers,
+            "allowedNodes": self.settings.allowed_nodes,
+        });
+        if let Some(secret) = &self.settings.credentials_secret {
+            let namespace = self
+                .settings
+                .credentials_secret_namespace
+                .as_deref()
+                .unwrap_or(&cluster.namespace);
+            spec["credentialsRef"] = json!({ "name": secret, "namespace": namespace });
+        }
+        object(
+            CAPMOX_V1ALPHA2,
+            "ProxmoxCluster",
+            MetaBuilder::namespaced(cluster, &cluster.name),
+            json!({ "spec": spec }),
+        )
+    }
+}
+
+impl Provider for Proxmox<'_> {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Proxmox
+    }
+
+    fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        match cluster.external_access {
+            Some(access @ (ExternalAccessType::Ingress | ExternalAccessType::NodePort)) => {
+                let name = if access == ExternalAccessType::Ingress {
+                    "Ingress"
+                } else {
+                    "NodePort"
+                };
+                issues.push(Issue::new(
+                    "spec.externalAccess.type",
+                    format!(
+                        "`{name}` access is not supported by provider `proxmox`: the API server is reached on the cluster's control-plane VIP (use LoadBalancer)"
+                    ),
+                ));
+            }
+            Some(ExternalAccessType::LoadBalancer) | None => {}
+        }
+        if cluster.external_host.is_some() {
+            issues.push(Issue::new(
+                "spec.externalAccess.host",
+                "a host name is only used with Ingress access, which provider `proxmox` does not support",
+            ));
+        }
+        if cluster.network.cni == Cni::Calico {
+            issues.push(Issue::new(
+                "spec.network.cni",
+                "CNI `calico` is not supported by provider `proxmox` (Talos nodes run Cilium, or Talos' own flannel with `provider`)",
+            ));
+        }
+        issues.extend(self.talos_version_issue());
+        if let Err(issue) = network::node_addresses(self.settings, cluster) {
+            issues.push(issue);
+        }
+        if let Err(issue) = network::control_plane_vip(self.settings, cluster) {
+            issues.push(issue);
+        }
+        check_vm_size(
+            &mut issues,
+            "spec.controlPlane.size",
+            &cluster.control_plane.size,
+            SIZE_RULES,
+        );
+        for (index, pool) in cluster.workers.iter().enumerate() {
+            check_vm_size(
+                &mut issues,
+                &format!("spec.workers[{index}].size"),
+                &pool.size,
+                SIZE_RULES,
+            );
+        }
+        issues
+    }
+
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+        let vip = network::control_plane_vip(self.settings, cluster).map_err(|issue| {
+            RenderError::Invalid {
+                cluster: cluster.name.clone(),
+                field: issue.field,
+                message: issue.message,
+            }
+        })?;
+        let infra_cluster = self.proxmox_cluster(cluster, vip);
+        let cp_template = machine_template(
+            cluster,
+            self.settings,
+            &format!("{}-control-plane", cluster.name),
+            &cluster.control_plane.size,
+        );
+        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let control_plane = talos::control_plane(
+            cluster,
+            self.settings,
+            &cp_template_ref,
+            CAPMOX_V1ALPHA2,
+            vip,
+        );
+
+        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
+        for pool in &cluster.workers {
+            let template = machine_template(
+                cluster,
+                self.settings,
+                &capi::machine_deployment_name(cluster, pool),
+                &pool.size,
+            );
+            let bootstrap = talos::worker_config_template(cluster, self.settings, pool);
+            let deployment = capi::machine_deployment(
+                cluster,
+                pool,
+                &TypedRef::to(&Manifest(bootstrap.clone())),
+                &TypedRef::to(&Manifest(template.clone())),
+            );
+            objects.extend([template, bootstrap, deployment]);
+        }
+
+        Ok(ProviderParts {
+            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
+            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            objects,
+            machine_health_checks: true,
+            // Only CAPI objects live in the cluster's namespace: CAPMOX and the Talos
+            // providers run in their own namespaces.
+            pod_security: PodSecurityLevel::Restricted,
+            addons: self.addon_settings(cluster),
+        })
+    }
+}

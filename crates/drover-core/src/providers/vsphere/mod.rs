@@ -1,0 +1,257 @@
+//! vSphere with kubeadm: CAPV (`infrastructure.cluster.x-k8s.io/v1beta2`) clones VMs from a
+//! template with DHCP addresses; kubeadm (`v1beta2`) bootstraps them with what CAPV's own
+//! templates set: an external cloud provider, CAPV's hostname commands, the `capv` user, and
+//! kube-vip holding the cluster's VIP on the control-plane nodes.
+//!
+//! The vSphere cloud provider (CPI), which initialises the Nodes and sets their `providerID`, and
+//! the CSI driver need vCenter credentials inside the workload cluster; they are not rendered
+//! here (see `docs/providers/vsphere.md`).
+
+mod kube_vip;
+mod machine_template;
+
+pub use kube_vip::DEFAULT_KUBE_VIP_IMAGE;
+
+use std::net::IpAddr;
+
+use drover_api::ProviderKind;
+use drover_api::infrastructure::VsphereInfrastructure;
+use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use serde_json::{Value, json};
+
+use super::vm_size::{VmSizeRules, check_vm_size};
+use super::{Issue, Provider, ProviderParts};
+use crate::render::kubeadm::{self, KubeadmNodeSettings};
+use crate::render::meta::{MetaBuilder, object};
+use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::resolve::ResolvedCluster;
+use machine_template::machine_template;
+
+/// apiVersion of CAPV's kinds.
+pub const CAPV_V1BETA2: &str = "infrastructure.cluster.x-k8s.io/v1beta2";
+/// Port of the Kubernetes API behind the VIP.
+pub const API_SERVER_PORT: i32 = 6443;
+/// The node user CAPV's templates create for SSH access.
+pub const NODE_USER: &str = "capv";
+
+const SIZE_RULES: VmSizeRules = VmSizeRules {
+    provider: "vsphere",
+    // CAPV's numCPUs minimum.
+    min_cpu: 2,
+    min_disk_gib: 1,
+};
+
+/// The vSphere provider for one Infrastructure's settings.
+pub struct Vsphere<'a> {
+    settings: &'a VsphereInfrastructure,
+}
+
+impl<'a> Vsphere<'a> {
+    /// The provider with the Infrastructure's `vsphere` block.
+    pub fn new(settings: &'a VsphereInfrastructure) -> Self {
+        Self { settings }
+    }
+
+    fn vip(&self, cluster: &ResolvedCluster) -> Result<IpAddr, Issue> {
+        let text = self
+            .settings
+            .control_plane_endpoints
+            .get(&cluster.name)
+            .ok_or_else(|| {
+                Issue::new(
+                    "spec.infrastructure",
+                    format!(
+                        "Infrastructure `{}` has no control-plane VIP for cluster `{}` (add it to vsphere.controlPlaneEndpoints; provider `vsphere` needs one per cluster for kube-vip)",
+                        cluster.infrastructure, cluster.name
+                    ),
+                )
+            })?;
+        let vip: IpAddr = text.parse().map_err(|_| {
+            Issue::new(
+                "spec.infrastructure",
+                format!(
+                    "control-plane VIP `{text}` of cluster `{}` is not an IP address (provider `vsphere`: kube-vip announces it by ARP)",
+                    cluster.name
+                ),
+            )
+        })?;
+        if let Some(other) = self
+            .settings
+            .control_plane_endpoints
+            .iter()
+            .find(|(name, address)| **name != cluster.name && address.parse() == Ok(vip))
+            .map(|(name, _)| name)
+        {
+            return Err(Issue::new(
+                "spec.infrastructure",
+                format!(
+                    "control-plane VIP {vip} of cluster `{}` is also cluster `{other}`'s (provider `vsphere`)",
+                    cluster.name
+                ),
+            ));
+        }
+        Ok(vip)
+    }
+
+    /// What CAPV's templates set on every kubeadm node, plus kube-vip on the control plane.
+    fn node_settings(&self, vip: IpAddr) -> KubeadmNodeSettings {
+        let external = || vec![("cloud-provider".to_owned(), "external".to_owned())];
+        let users = match &self.settings.ssh_authorized_keys {
+            Some(keys) if !keys.is_empty() => vec![json!({
+                "name": NODE_USER,
+                "sshAuthorizedKeys": keys,
+                "sudo": "ALL=(ALL) NOPASSWD:ALL",
+            })],
+            _ => Vec::new(),
+        };
+        let image = self
+            .settings
+            .kube_vip_image
+            .as_deref()
+            .unwrap_or(DEFAULT_KUBE_VIP_IMAGE);
+        KubeadmNodeSettings {
+            kubelet_extra_args: external(),
+            controller_manager_extra_args: external(),
+            control_plane_files: kube_vip::files(image, vip, API_SERVER_PORT),
+            pre_commands: vec![
+                r#"hostnamectl set-hostname "{{ ds.meta_data.hostname }}""#.to_owned(),
+                r#"echo "::1         ipv6-localhost ipv6-loopback localhost6 localhost6.localdomain6" >/etc/hosts"#.to_owned(),
+                r#"echo "127.0.0.1   {{ ds.meta_data.hostname }} {{ local_hostname }} localhost localhost.localdomain localhost4 localhost4.localdomain4" >>/etc/hosts"#.to_owned(),
+                format!("mkdir -p {}", kube_vip::PRE_KUBEADM_DIR),
+                format!(
+                    r#"for script in $(find {}/ -name '*.sh' -type f | sort); do echo "Running script $script"; "$script"; done"#,
+                    kube_vip::PRE_KUBEADM_DIR
+                ),
+            ],
+            users,
+            ..KubeadmNodeSettings::default()
+        }
+    }
+
+    fn vsphere_cluster(&self, cluster: &ResolvedCluster, vip: IpAddr) -> Value {
+        let mut spec = serde_json::Map::new();
+        spec.insert("server".to_owned(), json!(self.settings.server));
+        if let Some(thumbprint) = &self.settings.thumbprint {
+            spec.insert("thumbprint".to_owned(), json!(thumbprint));
+        }
+        spec.insert(
+            "controlPlaneEndpoint".to_owned(),
+            json!({ "host": vip.to_string(), "port": API_SERVER_PORT }),
+        );
+        if let Some(identity) = &self.settings.identity {
+            spec.insert(
+                "identityRef".to_owned(),
+                json!({ "kind": "VSphereClusterIdentity", "name": identity }),
+            );
+        }
+        object(
+            CAPV_V1BETA2,
+            "VSphereCluster",
+            MetaBuilder::namespaced(cluster, &cluster.name),
+            json!({ "spec": spec }),
+        )
+    }
+}
+
+impl Provider for Vsphere<'_> {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Vsphere
+    }
+
+    fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        match cluster.external_access {
+            Some(access @ (ExternalAccessType::Ingress | ExternalAccessType::NodePort)) => {
+                let name = if access == ExternalAccessType::Ingress {
+                    "Ingress"
+                } else {
+                    "NodePort"
+                };
+                issues.push(Issue::new(
+                    "spec.externalAccess.type",
+                    format!(
+                        "`{name}` access is not supported by provider `vsphere`: the API server is reached on the cluster's kube-vip VIP (use LoadBalancer)"
+                    ),
+                ));
+            }
+            Some(ExternalAccessType::LoadBalancer) | None => {}
+        }
+        if cluster.external_host.is_some() {
+            issues.push(Issue::new(
+                "spec.externalAccess.host",
+                "a host name is only used with Ingress access, which provider `vsphere` does not support",
+            ));
+        }
+        if cluster.network.cni == Cni::Provider {
+            issues.push(Issue::new(
+                "spec.network.cni",
+                "CNI `provider` is not available on provider `vsphere`, which has no network of its own for pods (use cilium or calico)",
+            ));
+        }
+        if let Err(issue) = self.vip(cluster) {
+            issues.push(issue);
+        }
+        check_vm_size(
+            &mut issues,
+            "spec.controlPlane.size",
+            &cluster.control_plane.size,
+            SIZE_RULES,
+        );
+        for (index, pool) in cluster.workers.iter().enumerate() {
+            check_vm_size(
+                &mut issues,
+                &format!("spec.workers[{index}].size"),
+                &pool.size,
+                SIZE_RULES,
+            );
+        }
+        issues
+    }
+
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+        let vip = self.vip(cluster).map_err(|issue| RenderError::Invalid {
+            cluster: cluster.name.clone(),
+            field: issue.field,
+            message: issue.message,
+        })?;
+        let infra_cluster = self.vsphere_cluster(cluster, vip);
+        let node_settings = self.node_settings(vip);
+
+        let cp_template = machine_template(
+            cluster,
+            self.settings,
+            &format!("{}-control-plane", cluster.name),
+            &cluster.control_plane.size,
+        );
+        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
+
+        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
+        for pool in &cluster.workers {
+            let template = machine_template(
+                cluster,
+                self.settings,
+                &capi::machine_deployment_name(cluster, pool),
+                &pool.size,
+            );
+            let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
+            let deployment = capi::machine_deployment(
+                cluster,
+                pool,
+                &TypedRef::to(&Manifest(bootstrap.clone())),
+                &TypedRef::to(&Manifest(template.clone())),
+            );
+            objects.extend([template, bootstrap, deployment]);
+        }
+
+        Ok(ProviderParts {
+            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
+            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            objects,
+            machine_health_checks: true,
+            // Only CAPI objects live in the cluster's namespace: CAPV runs in its own.
+            pod_security: PodSecurityLevel::Restricted,
+            addons: AddonSettings::default(),
+        })
+    }
+}
