@@ -6,6 +6,10 @@
 //! Cluster, MachineDeployments, health checks, add-ons, labels, ordering) lives in
 //! [`crate::render`], so a provider module holds only what is particular to its provider.
 
+pub mod aws;
+pub mod azure;
+pub mod cloud;
+pub mod gcp;
 pub mod kubevirt;
 
 use drover_api::ProviderKind;
@@ -92,6 +96,9 @@ impl Provider for Unsupported {
 pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
     match spec {
         ProviderSpec::Kubevirt(settings) => Box::new(kubevirt::Kubevirt::new(settings)),
+        ProviderSpec::Aws(settings) => Box::new(aws::Aws::new(settings)),
+        ProviderSpec::Azure(settings) => Box::new(azure::Azure::new(settings)),
+        ProviderSpec::Gcp(settings) => Box::new(gcp::Gcp::new(settings)),
         other => Box::new(Unsupported(other.kind())),
     }
 }

@@ -24,6 +24,10 @@ pub const METRICS_SERVER_CHART_VERSION: &str = "3.12.2";
 pub struct AddonSettings {
     /// Let Cilium replace kube-proxy (the provider then skips kube-proxy).
     pub kube_proxy_replacement: bool,
+    /// Cilium encapsulates pod traffic (VXLAN, UDP 8472) instead of routing it natively: needed
+    /// where nodes do not share one L2 segment or the network drops packets from addresses it
+    /// does not know (cloud VPCs).
+    pub cilium_tunnel: bool,
 }
 
 /// The HelmChartProxies of `cluster`'s add-ons.
@@ -86,6 +90,18 @@ fn helm_chart_proxy(cluster: &ResolvedCluster, addon: Addon, settings: &AddonSet
 /// Cilium values: native routing on the pod CIDR, pointed at the cluster's API endpoint (from the
 /// Cluster object, so it follows whatever VIP MetalLB or the provider assigned).
 fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String {
+    if settings.cilium_tunnel {
+        return format!(
+            "k8sServiceHost: {{{{ .Cluster.spec.controlPlaneEndpoint.host }}}}\n\
+             k8sServicePort: {{{{ .Cluster.spec.controlPlaneEndpoint.port }}}}\n\
+             kubeProxyReplacement: {kpr}\n\
+             ipam:\n  mode: kubernetes\n\
+             routingMode: tunnel\n\
+             tunnelProtocol: vxlan\n\
+             enableIPv4Masquerade: true\n",
+            kpr = settings.kube_proxy_replacement,
+        );
+    }
     format!(
         "k8sServiceHost: {{{{ .Cluster.spec.controlPlaneEndpoint.host }}}}\n\
          k8sServicePort: {{{{ .Cluster.spec.controlPlaneEndpoint.port }}}}\n\

@@ -31,6 +31,18 @@ pub struct KubeadmNodeSettings {
     /// Roll the control plane by removing a machine before adding its replacement. Needed where
     /// a surge machine has nowhere to go (hard anti-affinity with as many hosts as replicas).
     pub control_plane_scale_in_first: bool,
+    /// Node name every node registers with (a cloud-init template such as
+    /// `{{ ds.meta_data.local_hostname }}`, which cloud controllers expect on AWS); default: the
+    /// host name.
+    pub node_name: Option<String>,
+    /// kube-controller-manager flags (`("cloud-provider", "external")`).
+    pub controller_manager_extra_args: Vec<(String, String)>,
+}
+
+fn extra_args(args: &[(String, String)]) -> Value {
+    args.iter()
+        .map(|(name, value)| json!({ "name": name, "value": value }))
+        .collect()
 }
 
 fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>) -> Value {
@@ -43,6 +55,9 @@ fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>
         args.push(json!({ "name": "node-labels", "value": labels }));
     }
     let mut registration = json!({ "criSocket": CONTAINERD_SOCKET });
+    if let Some(name) = &settings.node_name {
+        registration["name"] = json!(name);
+    }
     if !args.is_empty() {
         registration["kubeletExtraArgs"] = Value::Array(args);
     }
@@ -62,9 +77,21 @@ pub fn control_plane(
         "initConfiguration": { "nodeRegistration": registration.clone() },
         "joinConfiguration": { "nodeRegistration": registration },
     });
+    let mut cluster_configuration = serde_json::Map::new();
     if !settings.api_server_cert_sans.is_empty() {
-        config["clusterConfiguration"] =
-            json!({ "apiServer": { "certSANs": settings.api_server_cert_sans } });
+        cluster_configuration.insert(
+            "apiServer".to_owned(),
+            json!({ "certSANs": settings.api_server_cert_sans }),
+        );
+    }
+    if !settings.controller_manager_extra_args.is_empty() {
+        cluster_configuration.insert(
+            "controllerManager".to_owned(),
+            json!({ "extraArgs": extra_args(&settings.controller_manager_extra_args) }),
+        );
+    }
+    if !cluster_configuration.is_empty() {
+        config["clusterConfiguration"] = Value::Object(cluster_configuration);
     }
     if !settings.control_plane_files.is_empty() {
         config["files"] = Value::Array(settings.control_plane_files.clone());
