@@ -137,7 +137,8 @@ pub struct NetworkSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_cidr: Option<String>,
-    /// The CNI the cluster runs (default `cilium`). It labels the CAPI Cluster
+    /// The CNI the cluster runs (default `cilium`; `provider` on the managed clouds EKS, AKS and
+    /// GKE, whose networking is the cloud's). It labels the CAPI Cluster
     /// (`drover.dev/cni`) so add-ons select on it; list it in `addons` to have drover install it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cni: Option<Cni>,

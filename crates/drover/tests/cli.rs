@@ -48,7 +48,8 @@ fn validate_the_example_fleet_prints_the_summary_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert_eq!(
         stdout(&output),
-        "8 clusters in 6 environments on 3 infrastructures: valid\n"
+        "13 clusters in 6 environments on 8 infrastructures: valid
+"
     );
 }
 

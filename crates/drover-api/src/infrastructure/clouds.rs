@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityRef {
-    /// Kind of the identity object (e.g. `AWSClusterRoleIdentity`, `AzureClusterIdentity`).
+    /// Kind of the identity object: for AWS one of `AWSClusterControllerIdentity` (must be named
+    /// `default`), `AWSClusterRoleIdentity` or `AWSClusterStaticIdentity`.
+    #[schemars(regex(pattern = r"^AWSCluster(Controller|Role|Static)Identity$"))]
     pub kind: String,
-    /// Its name.
+    /// Its name (the identities are cluster-scoped objects).
+    #[schemars(length(min = 1))]
     pub name: String,
 }
 
@@ -45,21 +48,27 @@ pub enum AwsMode {
 }
 
 /// Microsoft Azure (CAPZ, AKS through Azure Service Operator resources).
+///
+/// The subscription is the one of the ASO credential (`AZURE_SUBSCRIPTION_ID` in the credential
+/// Secret, or in ASO's global credential when `credentialSecret` is not set).
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AzureInfrastructure {
     /// Azure location (e.g. `westeurope`).
     #[schemars(length(min = 1))]
     pub location: String,
-    /// Subscription ID the clusters are created in.
-    #[schemars(length(min = 1))]
-    pub subscription_id: String,
-    /// Resource group; default: one per cluster, named after it.
+    /// An existing resource group every cluster is created in. drover never modifies or deletes
+    /// it (ASO reconcile policy `skip`). Default: one resource group per cluster, named after the
+    /// cluster and deleted with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 90), regex(pattern = r"^[-\w\._\(\)]+$"))]
     pub resource_group: Option<String>,
-    /// Name of the Secret ASO reads credentials from (`serviceoperator.azure.com/credential-from`).
-    #[schemars(length(min = 1))]
-    pub credential_secret: String,
+    /// Name of the ASO credential Secret (`serviceoperator.azure.com/credential-from`). ASO only
+    /// reads it from the namespace of the resources, so it must exist in every cluster's
+    /// namespace (`<cluster>-cluster`). Default: ASO's global credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub credential_secret: Option<String>,
 }
 
 /// Google Cloud (CAPG, GKE).
@@ -69,16 +78,52 @@ pub struct GcpInfrastructure {
     /// GCP project ID.
     #[schemars(length(min = 1))]
     pub project: String,
-    /// Region (e.g. `europe-west1`).
+    /// Region (e.g. `europe-west1`); clusters are regional, their node pools span the region's
+    /// three zones.
     #[schemars(length(min = 1))]
     pub region: String,
     /// VPC network name (default `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub network: Option<String>,
-    /// Name of the Secret with the service-account key CAPG uses (`credentialsRef`).
+    /// Name of the Secret with the service-account key CAPG uses (`credentialsRef`); default: the
+    /// CAPG controller's own credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
     pub credentials_secret: Option<String>,
-    /// GKE release channel (`rapid`, `regular`, `stable`).
+    /// Namespace of `credentialsSecret` (default `capg-system`, where clusterctl installs CAPG).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_channel: Option<String>,
+    #[schemars(length(min = 1, max = 63))]
+    pub credentials_secret_namespace: Option<String>,
+    /// GKE release channel. With a channel GKE upgrades clusters and nodes itself (node
+    /// auto-upgrade on); without one drover's version is the only upgrade path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_channel: Option<GkeReleaseChannel>,
+}
+
+/// GKE release channels.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::schema::field_describes_enum)]
+pub enum GkeReleaseChannel {
+    /// Newest versions first.
+    Rapid,
+    /// The default balance.
+    Regular,
+    /// Proven versions only.
+    Stable,
+    /// Regular versions with extended support.
+    Extended,
+}
+
+impl GkeReleaseChannel {
+    /// The value CAPG's `releaseChannel` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rapid => "rapid",
+            Self::Regular => "regular",
+            Self::Stable => "stable",
+            Self::Extended => "extended",
+        }
+    }
 }

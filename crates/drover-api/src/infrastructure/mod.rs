@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-pub use clouds::{AwsInfrastructure, AwsMode, AzureInfrastructure, GcpInfrastructure, IdentityRef};
+pub use clouds::{
+    AwsInfrastructure, AwsMode, AzureInfrastructure, GcpInfrastructure, GkeReleaseChannel,
+    IdentityRef,
+};
 pub use onprem::{
     BootstrapCheck, ControlPlaneEndpoint, DockerInfrastructure, Host, IngressSettings, IpPool,
     KubevirtInfrastructure, ProxmoxInfrastructure, ServiceType, VclusterInfrastructure,

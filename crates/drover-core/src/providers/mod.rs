@@ -6,7 +6,11 @@
 //! Cluster, MachineDeployments, health checks, add-ons, labels, ordering) lives in
 //! [`crate::render`], so a provider module holds only what is particular to its provider.
 
+pub mod aws;
+pub mod azure;
+pub mod cloud;
 pub mod docker;
+pub mod gcp;
 pub mod kubevirt;
 pub mod proxmox;
 pub mod vcluster;
@@ -69,30 +73,6 @@ pub trait Provider {
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError>;
 }
 
-/// A provider this version of drover does not render yet; every claim on it is refused at
-/// validation with a message saying so, rather than rendering something incomplete.
-struct Unsupported(ProviderKind);
-
-impl Provider for Unsupported {
-    fn kind(&self) -> ProviderKind {
-        self.0
-    }
-
-    fn check(&self, _cluster: &ResolvedCluster) -> Vec<Issue> {
-        vec![Issue::new(
-            "spec.infrastructure",
-            format!(
-                "rendering for provider `{}` is not available in this drover version",
-                self.0
-            ),
-        )]
-    }
-
-    fn build(&self, _cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        Err(RenderError::Unsupported(self.0))
-    }
-}
-
 /// The provider for a cluster's infrastructure.
 pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
     match spec {
@@ -101,6 +81,8 @@ pub fn provider_for(spec: &ProviderSpec) -> Box<dyn Provider + '_> {
         ProviderSpec::Docker(settings) => Box::new(docker::Docker::new(settings)),
         ProviderSpec::Proxmox(settings) => Box::new(proxmox::Proxmox::new(settings)),
         ProviderSpec::Vsphere(settings) => Box::new(vsphere::Vsphere::new(settings)),
-        other => Box::new(Unsupported(other.kind())),
+        ProviderSpec::Aws(settings) => Box::new(aws::Aws::new(settings)),
+        ProviderSpec::Azure(settings) => Box::new(azure::Azure::new(settings)),
+        ProviderSpec::Gcp(settings) => Box::new(gcp::Gcp::new(settings)),
     }
 }

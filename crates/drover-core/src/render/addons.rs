@@ -30,6 +30,10 @@ pub struct AddonSettings {
     /// Extra top-level Helm values for Cilium that the node OS needs (YAML, appended to drover's
     /// values; must not repeat their keys).
     pub extra_cilium_values: Option<String>,
+    /// Cilium encapsulates pod traffic (VXLAN, UDP 8472) instead of routing it natively: needed
+    /// where nodes do not share one L2 segment or the network drops packets from addresses it
+    /// does not know (cloud VPCs).
+    pub cilium_tunnel: bool,
 }
 
 /// The HelmChartProxies of `cluster`'s add-ons.
@@ -100,17 +104,22 @@ fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String 
             "{{ .Cluster.spec.controlPlaneEndpoint.port }}".to_owned(),
         ),
     };
+    let routing = if settings.cilium_tunnel {
+        "routingMode: tunnel\ntunnelProtocol: vxlan\n".to_owned()
+    } else {
+        format!(
+            "routingMode: native\nipv4NativeRoutingCIDR: {}\nautoDirectNodeRoutes: true\n",
+            cluster.network.pod_cidr
+        )
+    };
     let mut values = format!(
         "k8sServiceHost: {host}\n\
          k8sServicePort: {port}\n\
          kubeProxyReplacement: {kpr}\n\
          ipam:\n  mode: kubernetes\n\
-         routingMode: native\n\
-         ipv4NativeRoutingCIDR: {pods}\n\
-         autoDirectNodeRoutes: true\n\
+         {routing}\
          enableIPv4Masquerade: true\n",
         kpr = settings.kube_proxy_replacement,
-        pods = cluster.network.pod_cidr,
     );
     if let Some(extra) = &settings.extra_cilium_values {
         values.push_str(extra);

@@ -38,6 +38,10 @@ pub struct KubeadmNodeSettings {
     pub users: Vec<Value>,
     /// kube-controller-manager flags (`("cloud-provider", "external")`).
     pub controller_manager_extra_args: Vec<(String, String)>,
+    /// Node name every node registers with (a cloud-init template such as
+    /// `{{ ds.meta_data.local_hostname }}`, which cloud controllers expect on AWS); default: the
+    /// host name.
+    pub node_name: Option<String>,
 }
 
 /// kubeadm v1beta2 `extraArgs`: a list of `{name, value}`.
@@ -53,6 +57,9 @@ fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>
         args.push(json!({ "name": "node-labels", "value": labels }));
     }
     let mut registration = json!({ "criSocket": CONTAINERD_SOCKET });
+    if let Some(name) = &settings.node_name {
+        registration["name"] = json!(name);
+    }
     if !args.is_empty() {
         registration["kubeletExtraArgs"] = Value::Array(args);
     }

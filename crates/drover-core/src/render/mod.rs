@@ -16,7 +16,6 @@ pub mod order;
 pub use addons::AddonSettings;
 pub use manifest::{Manifest, TypedRef};
 
-use drover_api::ProviderKind;
 use serde_json::{Value, json};
 
 use crate::providers::provider_for;
@@ -27,9 +26,6 @@ use meta::{MetaBuilder, object};
 /// when rendering is called on a cluster that did not pass [`crate::providers::Provider::check`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// The provider is not rendered by this version.
-    #[error("provider `{0}` is not rendered by this drover version")]
-    Unsupported(ProviderKind),
     /// A provider emitted a kind the engine has no apply phase for.
     #[error("cluster {cluster}: {kind} has no apply phase (add it to render::order)")]
     UnorderedKind {

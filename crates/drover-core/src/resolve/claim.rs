@@ -111,10 +111,17 @@ pub fn resolve_claim(
         infra_name: &spec.infrastructure,
         env_name: &env_name,
     };
-    let control_plane =
-        resolve_control_plane(&mut report, claim, &defaults, &policy, &env_name, &sizes);
+    let control_plane = resolve_control_plane(
+        &mut report,
+        claim,
+        &defaults,
+        &policy,
+        &env_name,
+        &sizes,
+        provider.managed_control_plane(),
+    );
     let workers = resolve_workers(&mut report, claim, &defaults, &policy, &env_name, &sizes);
-    let network = resolve_network(&mut report, claim);
+    let network = resolve_network(&mut report, claim, provider.default_cni());
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
 
@@ -138,6 +145,14 @@ pub fn resolve_claim(
             provider,
             version,
             control_plane,
+            control_plane_replicas_defaulted: spec
+                .control_plane
+                .as_ref()
+                .is_none_or(|cp| cp.replicas.is_none()),
+            control_plane_size_defaulted: spec
+                .control_plane
+                .as_ref()
+                .is_none_or(|cp| cp.size.is_none()),
             workers_defaulted: spec.workers.is_none(),
             workers,
             network,
@@ -304,6 +319,8 @@ impl SizeLookup<'_> {
     }
 }
 
+/// `managed`: the cloud runs the control plane, so the policy's minimum does not apply to the
+/// environment's default count (an explicit count is refused by the provider instead).
 fn resolve_control_plane(
     report: &mut Report<'_>,
     claim: &WorkloadCluster,
@@ -311,6 +328,7 @@ fn resolve_control_plane(
     policy: &Policy,
     env: &str,
     sizes: &SizeLookup<'_>,
+    managed: bool,
 ) -> Option<MachineGroup> {
     let spec = claim.spec.control_plane.clone().unwrap_or_default();
     let replicas = spec
@@ -330,6 +348,7 @@ fn resolve_control_plane(
     }
     if let Some(min) = policy.min_control_plane_replicas
         && replicas < min
+        && !(managed && spec.replicas.is_none())
     {
         let origin = if spec.replicas.is_some() {
             ""
@@ -455,7 +474,11 @@ fn resolve_workers(
     groups
 }
 
-fn resolve_network(report: &mut Report<'_>, claim: &WorkloadCluster) -> Option<Network> {
+fn resolve_network(
+    report: &mut Report<'_>,
+    claim: &WorkloadCluster,
+    default_cni: Cni,
+) -> Option<Network> {
     let spec = claim.spec.network.clone().unwrap_or_default();
     let mut parse = |field: &str, text: Option<&str>, default: &str| -> Option<IpNet> {
         let text = text.unwrap_or(default);
@@ -501,7 +524,7 @@ fn resolve_network(report: &mut Report<'_>, claim: &WorkloadCluster) -> Option<N
     Some(Network {
         pod_cidr,
         service_cidr,
-        cni: spec.cni.unwrap_or(Cni::Cilium),
+        cni: spec.cni.unwrap_or(default_cni),
         pod_cidr_defaulted: spec.pod_cidr.is_none(),
         service_cidr_defaulted: spec.service_cidr.is_none(),
     })

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use drover_api::ProviderKind;
 use drover_api::infrastructure::{
-    AwsInfrastructure, AzureInfrastructure, DockerInfrastructure, GcpInfrastructure,
+    AwsInfrastructure, AwsMode, AzureInfrastructure, DockerInfrastructure, GcpInfrastructure,
     KubevirtInfrastructure, ProxmoxInfrastructure, VclusterInfrastructure, VsphereInfrastructure,
 };
 use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
@@ -33,6 +33,13 @@ pub struct ResolvedCluster {
     pub version: KubeVersion,
     /// Control-plane machines.
     pub control_plane: MachineGroup,
+    /// True when the claim did not set `spec.controlPlane.replicas` (the environment's default
+    /// applies). Providers whose control plane the cloud runs accept that, but refuse an explicit
+    /// count.
+    pub control_plane_replicas_defaulted: bool,
+    /// True when the claim did not set `spec.controlPlane.size`, like
+    /// [`ResolvedCluster::control_plane_replicas_defaulted`].
+    pub control_plane_size_defaulted: bool,
     /// Worker pools, in claim order.
     pub workers: Vec<WorkerGroup>,
     /// True when the claim listed no worker pools and `workers` holds the environment's default
@@ -74,6 +81,26 @@ pub enum ProviderSpec {
 }
 
 impl ProviderSpec {
+    /// Whether the cloud runs the control plane (EKS, AKS, GKE): no control-plane machines, so
+    /// the control-plane replicas and size of the environment's defaults do not apply.
+    pub fn managed_control_plane(&self) -> bool {
+        match self {
+            Self::Aws(aws) => aws.mode != Some(AwsMode::Kubeadm),
+            Self::Azure(_) | Self::Gcp(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The CNI of a claim that names none: the cloud's own network on managed clouds, Cilium
+    /// elsewhere.
+    pub fn default_cni(&self) -> Cni {
+        if self.managed_control_plane() {
+            Cni::Provider
+        } else {
+            Cni::Cilium
+        }
+    }
+
     /// Which provider this is.
     pub fn kind(&self) -> ProviderKind {
         match self {

@@ -86,6 +86,8 @@ impl<'a> Proxmox<'a> {
             kube_proxy_replacement: talos::kube_proxy_replaced(cluster, self.settings),
             cilium_api_server: Some(("localhost".to_owned(), KUBEPRISM_PORT)),
             extra_cilium_values: Some(drover_yaml::to_yaml(&extra)),
+            // Proxmox VMs share the bridge's L2 segment: native routing works.
+            cilium_tunnel: false,
         }
     }
 

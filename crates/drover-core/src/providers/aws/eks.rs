@@ -1,0 +1,200 @@
+//! Amazon EKS: the managed control plane, its (empty) infrastructure cluster and one managed
+//! node group per worker pool.
+//!
+//! Networking is the Amazon VPC CNI's: pods take addresses from the VPC, so the claim's pod
+//! network becomes the VPC's CIDR; the service network is EKS's `serviceIpv4Cidr`, which CAPA
+//! takes from the CAPI Cluster.
+
+use drover_api::infrastructure::AwsInfrastructure;
+use ipnet::IpNet;
+use serde_json::{Value, json};
+
+use super::{CAPA_V1BETA2, EKS_CONTROLPLANE_V1BETA2, eks_cloud};
+use crate::providers::cloud::{disk_gib, require_ipv4};
+use crate::providers::{Issue, ProviderParts};
+use crate::render::capi::{self, PoolBootstrap};
+use crate::render::meta::{MetaBuilder, object};
+use crate::render::{AddonSettings, Manifest, PodSecurityLevel, TypedRef};
+use crate::resolve::{ResolvedCluster, WorkerGroup};
+
+/// Checks of an EKS cluster.
+pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
+    let cloud = eks_cloud();
+    cloud.check_managed_control_plane(issues, cluster);
+    cloud.check_external_access(issues, cluster);
+    cloud.check_managed_cni(issues, cluster, "the Amazon VPC CNI", &[]);
+    cloud.check_worker_sizes(issues, cluster);
+
+    let pods = cluster.network.pod_cidr;
+    let services = cluster.network.service_cidr;
+    require_ipv4(
+        issues,
+        &cloud.label(),
+        &[
+            ("spec.network.podCIDR", pods),
+            ("spec.network.serviceCIDR", services),
+        ],
+    );
+    if let IpNet::V4(pods) = pods
+        && !(16..=28).contains(&pods.prefix_len())
+    {
+        issues.push(Issue::new(
+            "spec.network.podCIDR",
+            format!(
+                "{pods} becomes the VPC's CIDR on {} (pods take VPC addresses): AWS allows /16 to /28",
+                cloud.label()
+            ),
+        ));
+    }
+    if let IpNet::V4(services) = services {
+        let private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+            .iter()
+            .filter_map(|range| range.parse::<ipnet::Ipv4Net>().ok())
+            .any(|range| range.contains(&services));
+        if !private || !(12..=24).contains(&services.prefix_len()) {
+            issues.push(Issue::new(
+                "spec.network.serviceCIDR",
+                format!(
+                    "{services} cannot be the service network of {}: EKS needs a private (RFC 1918) range from /12 to /24",
+                    cloud.label()
+                ),
+            ));
+        }
+    }
+}
+
+/// The EKS version of a cluster: `vMAJOR.MINOR`. EKS chooses the patch release (its platform
+/// version); CAPA compares major and minor only.
+pub fn eks_version(cluster: &ResolvedCluster) -> String {
+    format!("v{}.{}", cluster.version.major, cluster.version.minor)
+}
+
+/// The node group AMI type for an instance type: Amazon Linux 2023 for x86 or, for Graviton
+/// families (a `g` after the generation digit: `m7g`, `c7gn`, `r8gd`, and `a1`), for ARM.
+/// Amazon Linux 2 has no AMIs from Kubernetes 1.33 on, so it is never chosen.
+pub fn ami_type(instance_type: &str) -> &'static str {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    let attributes = family
+        .trim_start_matches(|c: char| c.is_ascii_lowercase())
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    if family == "a1" || attributes.contains('g') {
+        "AL2023_ARM_64_STANDARD"
+    } else {
+        "AL2023_x86_64_STANDARD"
+    }
+}
+
+/// The objects of an EKS cluster.
+pub(super) fn build(cluster: &ResolvedCluster, settings: &AwsInfrastructure) -> ProviderParts {
+    let infra_cluster = object(
+        CAPA_V1BETA2,
+        "AWSManagedCluster",
+        MetaBuilder::namespaced(cluster, &cluster.name),
+        json!({}),
+    );
+
+    let mut spec = json!({
+        "eksClusterName": cluster.name,
+        "region": settings.region,
+        "version": eks_version(cluster),
+        "network": { "vpc": { "cidrBlock": cluster.network.pod_cidr.to_string() } },
+    });
+    if let Some(key) = &settings.ssh_key_name {
+        spec["sshKeyName"] = json!(key);
+    }
+    if let Some(identity) = &settings.identity_ref {
+        spec["identityRef"] = json!({ "kind": identity.kind, "name": identity.name });
+    }
+    let control_plane = object(
+        EKS_CONTROLPLANE_V1BETA2,
+        "AWSManagedControlPlane",
+        MetaBuilder::namespaced(cluster, format!("{}-control-plane", cluster.name)),
+        json!({ "spec": spec }),
+    );
+
+    let mut objects = vec![infra_cluster.clone(), control_plane.clone()];
+    for pool in &cluster.workers {
+        let node_group = managed_machine_pool(cluster, settings, pool);
+        let machine_pool = capi::machine_pool(
+            cluster,
+            pool,
+            &PoolBootstrap::Managed,
+            &TypedRef::to(&Manifest(node_group.clone())),
+        );
+        objects.extend([node_group, machine_pool]);
+    }
+
+    ProviderParts {
+        infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
+        control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+        objects,
+        // Managed node groups replace their unhealthy nodes (node repair below); CAPI health
+        // checks would fight them.
+        machine_health_checks: false,
+        // Nothing runs in the cluster's namespace on the management cluster.
+        pod_security: PodSecurityLevel::Restricted,
+        addons: AddonSettings::default(),
+    }
+}
+
+/// The managed node group of `pool`: a fixed size (`minSize` = desired = the pool's replicas;
+/// EKS needs `maxSize` ≥ 1), named after the pool inside the EKS cluster.
+fn managed_machine_pool(
+    cluster: &ResolvedCluster,
+    settings: &AwsInfrastructure,
+    pool: &WorkerGroup,
+) -> Value {
+    let instance_type = pool.size.instance_type.as_deref().unwrap_or_default();
+    let mut spec = json!({
+        "eksNodegroupName": pool.name,
+        "instanceType": instance_type,
+        "amiType": ami_type(instance_type),
+        "scaling": { "minSize": pool.replicas, "maxSize": pool.replicas.max(1) },
+        "nodeRepairConfig": { "enabled": true },
+    });
+    if let Some(gib) = disk_gib(&pool.size) {
+        spec["diskSize"] = json!(gib);
+    }
+    if !pool.node_labels.is_empty() {
+        spec["labels"] = json!(pool.node_labels);
+    }
+    if let Some(key) = &settings.ssh_key_name {
+        // Without remoteAccess the node group takes no key pair.
+        spec["remoteAccess"] = json!({ "sshKeyName": key });
+    }
+    object(
+        CAPA_V1BETA2,
+        "AWSManagedMachinePool",
+        MetaBuilder::namespaced(cluster, capi::machine_pool_name(cluster, pool)),
+        json!({ "spec": spec }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ami_type;
+
+    #[test]
+    fn graviton_families_get_arm_amis() {
+        for arm in [
+            "m7g.xlarge",
+            "c7gn.2xlarge",
+            "r8gd.large",
+            "t4g.medium",
+            "a1.large",
+            "im4gn.large",
+        ] {
+            assert_eq!(ami_type(arm), "AL2023_ARM_64_STANDARD", "{arm}");
+        }
+        for x86 in [
+            "m6i.xlarge",
+            "g5.2xlarge",
+            "gr6.4xlarge",
+            "m5zn.large",
+            "r7iz.large",
+            "p5.48xlarge",
+        ] {
+            assert_eq!(ami_type(x86), "AL2023_x86_64_STANDARD", "{x86}");
+        }
+    }
+}

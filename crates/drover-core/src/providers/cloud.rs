@@ -1,0 +1,186 @@
+//! Checks shared by the public-cloud providers (AWS, Azure, GCP): a size names the cloud's
+//! machine type, a managed control plane has no machines a claim could count or size, the API
+//! endpoint is the cloud's, and the managed services ship their own network.
+
+use std::ops::RangeInclusive;
+
+use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use ipnet::IpNet;
+
+use super::Issue;
+use crate::resolve::{ResolvedCluster, ResolvedSize, cni_name};
+
+/// How one cloud names itself and its machine types in messages.
+#[derive(Clone, Debug)]
+pub struct Cloud {
+    /// Provider name as written in an Infrastructure (`aws`).
+    pub provider: &'static str,
+    /// The service that runs the clusters (`EKS`, `AKS`, `GKE`, `EC2`).
+    pub service: &'static str,
+    /// What a size's `instanceType` names there (`EC2 instance type`).
+    pub machine_type: &'static str,
+    /// Root-disk sizes the service accepts, in GiB.
+    pub disk_gib: RangeInclusive<u64>,
+}
+
+impl Cloud {
+    /// `provider `aws` (EKS)`, for messages.
+    pub fn label(&self) -> String {
+        format!("provider `{}` ({})", self.provider, self.service)
+    }
+
+    /// A size must name the machine type; cpu and memory are the machine type's; a disk is the
+    /// node's root disk and must fit the service's range.
+    pub fn check_size(&self, issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
+        if size.instance_type.is_none() {
+            issues.push(Issue::new(
+                field,
+                format!(
+                    "size `{}` has no instanceType: {} needs an {}",
+                    size.name,
+                    self.label(),
+                    self.machine_type
+                ),
+            ));
+        }
+        let mut unused = Vec::new();
+        if size.cpu.is_some() {
+            unused.push("cpu");
+        }
+        if size.memory.is_some() {
+            unused.push("memory");
+        }
+        if !unused.is_empty() {
+            issues.push(Issue::new(
+                field,
+                format!(
+                    "size `{}` sets {}, which {} does not use: the {} decides them",
+                    size.name,
+                    unused.join(" and "),
+                    self.label(),
+                    self.machine_type
+                ),
+            ));
+        }
+        if let Some(disk) = &size.disk {
+            let gib = disk.gibibytes();
+            if !self.disk_gib.contains(&gib) {
+                issues.push(Issue::new(
+                    field,
+                    format!(
+                        "size `{}` disk {disk} ({gib} GiB) is outside what {} accepts for a node's root disk ({}..={} GiB)",
+                        size.name,
+                        self.label(),
+                        self.disk_gib.start(),
+                        self.disk_gib.end()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Every worker pool's size.
+    pub fn check_worker_sizes(&self, issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
+        for (index, pool) in cluster.workers.iter().enumerate() {
+            self.check_size(issues, &format!("spec.workers[{index}].size"), &pool.size);
+        }
+    }
+
+    /// The cloud runs the control plane: a claim may not count or size it. The environment's
+    /// defaults are accepted and not rendered.
+    pub fn check_managed_control_plane(&self, issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
+        if !cluster.control_plane_replicas_defaulted {
+            issues.push(Issue::new(
+                "spec.controlPlane.replicas",
+                format!(
+                    "{} runs the control plane itself (highly available, not counted in machines): remove spec.controlPlane.replicas",
+                    self.label()
+                ),
+            ));
+        }
+        if !cluster.control_plane_size_defaulted {
+            issues.push(Issue::new(
+                "spec.controlPlane.size",
+                format!(
+                    "{} runs the control plane itself (no machines to size): remove spec.controlPlane.size",
+                    self.label()
+                ),
+            ));
+        }
+    }
+
+    /// The API server is reached through the cloud's endpoint (a load balancer): `LoadBalancer`
+    /// (or nothing) is what that is; `Ingress` and `NodePort` are not available, nor a host name.
+    pub fn check_external_access(&self, issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
+        if let Some(access @ (ExternalAccessType::Ingress | ExternalAccessType::NodePort)) =
+            cluster.external_access
+        {
+            issues.push(Issue::new(
+                "spec.externalAccess.type",
+                format!(
+                    "`{}` access is not supported by {}: the API server is reached through the cloud's load-balanced endpoint (use LoadBalancer)",
+                    access_name(access),
+                    self.label()
+                ),
+            ));
+        }
+        if cluster.external_host.is_some() {
+            issues.push(Issue::new(
+                "spec.externalAccess.host",
+                format!(
+                    "a host name is only used with Ingress access, which {} does not support (the cloud names the endpoint)",
+                    self.label()
+                ),
+            ));
+        }
+    }
+
+    /// The managed service ships its own network: only `cni: provider` (and the CNIs listed in
+    /// `managed`, which the service runs itself) can be honoured.
+    pub fn check_managed_cni(
+        &self,
+        issues: &mut Vec<Issue>,
+        cluster: &ResolvedCluster,
+        own_network: &str,
+        managed: &[Cni],
+    ) {
+        let cni = cluster.network.cni;
+        if cni != Cni::Provider && !managed.contains(&cni) {
+            issues.push(Issue::new(
+                "spec.network.cni",
+                format!(
+                    "CNI `{}` is not supported by {}: the service ships its own network ({own_network}); use `provider`",
+                    cni_name(cni),
+                    self.label()
+                ),
+            ));
+        }
+    }
+}
+
+/// The wire name of an external-access type.
+pub fn access_name(access: ExternalAccessType) -> &'static str {
+    match access {
+        ExternalAccessType::LoadBalancer => "LoadBalancer",
+        ExternalAccessType::Ingress => "Ingress",
+        ExternalAccessType::NodePort => "NodePort",
+    }
+}
+
+/// Issues for each of `networks` (claim field, network) that is not IPv4: the managed clouds'
+/// IPv4 clusters take IPv4 ranges only.
+pub fn require_ipv4(issues: &mut Vec<Issue>, label: &str, networks: &[(&str, IpNet)]) {
+    for (field, net) in networks {
+        if matches!(net, IpNet::V6(_)) {
+            issues.push(Issue::new(
+                *field,
+                format!("{net} is an IPv6 range; {label} renders IPv4 clusters only"),
+            ));
+        }
+    }
+}
+
+/// Whole GiB of a size's disk, when it has one.
+pub fn disk_gib(size: &ResolvedSize) -> Option<u64> {
+    size.disk.as_ref().map(|disk| disk.gibibytes())
+}
