@@ -385,3 +385,36 @@ fn namespace_enforces_baseline_pod_security_which_kubevirt_launchers_pass() {
     );
     assert!(pod.get("hostNetwork").is_none());
 }
+
+#[test]
+fn provider_networking_and_ingress_are_refused_naming_the_provider() {
+    let mut wc = prod();
+    wc.spec.network = Some(drover_api::workload_cluster::NetworkSpec {
+        cni: Some(drover_api::workload_cluster::Cni::Provider),
+        ..Default::default()
+    });
+    wc.spec.external_access = Some(drover_api::workload_cluster::ExternalAccess {
+        type_: Some(drover_api::workload_cluster::ExternalAccessType::Ingress),
+        host: None,
+    });
+    let cluster = fixtures::resolved(
+        &wc,
+        &environment("production", "v1.32.1"),
+        &kubevirt_infrastructure(),
+    );
+    let issues = drover_core::providers::provider_for(&cluster.provider).check(&cluster);
+    let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["spec.network.cni", "spec.externalAccess.type"],
+        "{issues:?}"
+    );
+    assert!(
+        issues.iter().all(|i| i.message.contains("`kubevirt`")),
+        "{issues:?}"
+    );
+    assert!(
+        render_cluster(&cluster).is_err(),
+        "nothing renders for a claim with issues"
+    );
+}

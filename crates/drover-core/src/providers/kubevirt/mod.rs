@@ -9,7 +9,7 @@ pub use machine_template::LIVE_MIGRATION_ANNOTATION;
 
 use drover_api::ProviderKind;
 use drover_api::infrastructure::{KubevirtInfrastructure, ServiceType};
-use drover_api::workload_cluster::ExternalAccessType;
+use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use serde_json::json;
 
 use super::{Issue, Provider, ProviderParts};
@@ -89,6 +89,12 @@ impl Provider for Kubevirt<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
+        if cluster.network.cni == Cni::Provider {
+            issues.push(Issue::new(
+                "spec.network.cni",
+                "`provider` networking is not available on provider `kubevirt`: the VMs have no provider network (use cilium or calico)",
+            ));
+        }
         if cluster.external_access == Some(ExternalAccessType::Ingress) {
             issues.push(Issue::new(
                 "spec.externalAccess.type",
