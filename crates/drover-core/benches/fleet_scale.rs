@@ -4,7 +4,8 @@
 //! and the process's peak RSS.
 //!
 //! `cargo bench -p drover-core --bench fleet_scale [-- CLAIMS]` (default 10000). Run it pinned
-//! to one core for the documented figure: `taskset -c 0 cargo bench ...`.
+//! to one core for the documented figure: `taskset -c 0 cargo bench ...`. With
+//! `DROVER_BENCH_KEEP=DIR` the generated fleet is left in DIR, to time the CLI on it.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -74,7 +75,11 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(10_000);
-    let scratch = std::env::temp_dir().join(format!("drover-bench-{}", std::process::id()));
+    // DROVER_BENCH_KEEP=DIR writes the generated fleet to DIR and keeps it (to time the CLI).
+    let keep = std::env::var_os("DROVER_BENCH_KEEP").map(std::path::PathBuf::from);
+    let scratch = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("drover-bench-{}", std::process::id()))
+    });
     let _ = fs::remove_dir_all(&scratch);
     write_fleet(&scratch, claims).expect("write the generated fleet");
     let rss_before = peak_rss_mib().unwrap_or(0.0);
@@ -109,7 +114,9 @@ fn main() {
         serialising += start.elapsed();
     }
     let rendered = building + serialising;
-    let _ = fs::remove_dir_all(&scratch);
+    if keep.is_none() {
+        let _ = fs::remove_dir_all(&scratch);
+    }
 
     let total = loaded + validated + rendered;
     println!(
