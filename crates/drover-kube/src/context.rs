@@ -16,6 +16,10 @@ use crate::metrics::Metrics;
 pub struct Settings {
     /// Requeue of a Ready (or paused) cluster, as a safety net beside the watches.
     pub resync_interval: Duration,
+    /// Spread of that requeue, in percent either way: each resync waits a random time in
+    /// `resync_interval ± resync_jitter_percent %`, so claims created together do not resync
+    /// together. 0 (the default) waits exactly `resync_interval`; the controller uses 10.
+    pub resync_jitter_percent: u8,
     /// Requeue while the cluster is still provisioning, upgrading or not ready.
     pub provisioning_requeue: Duration,
     /// Requeue of a claim whose Environment or Infrastructure does not exist (the watches on those
@@ -37,6 +41,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             resync_interval: Duration::from_secs(600),
+            resync_jitter_percent: 0,
             provisioning_requeue: Duration::from_secs(30),
             missing_reference_requeue: Duration::from_secs(300),
             deletion_poll: Duration::from_secs(10),
@@ -46,6 +51,14 @@ impl Default for Settings {
             unserved_kind_ttl: Duration::from_secs(600),
         }
     }
+}
+
+/// `base` moved by up to `percent` % either way: `unit` (in `[0, 1]`) 0 gives the shortest,
+/// 0.5 exactly `base`, 1 the longest. `percent` above 100 counts as 100 (never negative).
+pub fn jitter(base: Duration, percent: u8, unit: f64) -> Duration {
+    let spread = f64::from(percent.min(100)) / 100.0;
+    let factor = 1.0 + spread * (2.0 * unit.clamp(0.0, 1.0) - 1.0);
+    base.mul_f64(factor)
 }
 
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -91,6 +104,16 @@ impl Context {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The requeue after a reconcile of a Ready (or paused) claim: [`Settings::resync_interval`]
+    /// spread by [`Settings::resync_jitter_percent`].
+    pub fn resync_requeue(&self) -> Duration {
+        jitter(
+            self.settings.resync_interval,
+            self.settings.resync_jitter_percent,
+            fastrand::f64(),
+        )
     }
 
     /// Reconcile metrics, for the binary's `/metrics` endpoint.
@@ -142,5 +165,33 @@ impl Context {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(kind, Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_the_percentage() {
+        let base = Duration::from_secs(600);
+        assert_eq!(jitter(base, 10, 0.0), Duration::from_secs(540));
+        assert_eq!(jitter(base, 10, 0.5), base);
+        assert_eq!(jitter(base, 10, 1.0), Duration::from_secs(660));
+        assert_eq!(jitter(base, 0, 0.9), base);
+        assert_eq!(jitter(base, 250, 0.0), Duration::ZERO);
+        assert_eq!(jitter(base, 10, 7.0), Duration::from_secs(660));
+        for _ in 0..1000 {
+            let d = jitter(base, 10, fastrand::f64());
+            assert!((540..=660).contains(&d.as_secs()), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn jitter_spreads_requeues() {
+        let spread: std::collections::BTreeSet<u64> = (0..200)
+            .map(|_| jitter(Duration::from_secs(600), 10, fastrand::f64()).as_secs())
+            .collect();
+        assert!(spread.len() > 20, "{spread:?}");
     }
 }

@@ -16,7 +16,9 @@
 //! plus [`pause`] and [`deletion`] for paused and deleted claims. [`reconcile()`] and
 //! [`error_policy`] plug into `kube::runtime::Controller`; [`watches`] has the selectors and
 //! mappers for the secondary watches; [`Context`] carries the client, events, settings and
-//! [`Metrics`].
+//! [`Metrics`]. [`runtime`] runs all of it as a process (`drover controller`): the kube-runtime
+//! Controller and its watches, leader election, the `/metrics` server and signal handling;
+//! [`install`] builds the manifests that deploy it (`drover install`).
 
 pub mod apply;
 pub mod build;
@@ -25,6 +27,7 @@ pub mod deletion;
 pub mod dereference;
 pub mod error;
 pub mod finalizer;
+pub mod install;
 pub mod inventory;
 pub mod metrics;
 pub mod pause;
@@ -32,6 +35,7 @@ pub mod prune;
 pub mod reconcile;
 pub mod registration;
 pub mod resources;
+pub mod runtime;
 pub mod status;
 pub mod validate;
 pub mod watches;

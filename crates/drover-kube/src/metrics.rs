@@ -20,6 +20,17 @@ pub struct Metrics {
     buckets: [AtomicU64; DURATION_BUCKETS.len()],
     objects_applied: AtomicU64,
     objects_pruned: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+/// Counts one reconcile as running until dropped ([`Metrics::reconcile_started`]).
+#[derive(Debug)]
+pub struct InFlight<'a>(&'a Metrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A copy of the counters at one moment.
@@ -37,6 +48,8 @@ pub struct MetricsSnapshot {
     pub objects_applied: u64,
     /// Objects deleted by pruning.
     pub objects_pruned: u64,
+    /// Reconciles running now.
+    pub in_flight: u64,
 }
 
 fn stage_index(stage: Stage) -> usize {
@@ -44,6 +57,12 @@ fn stage_index(stage: Stage) -> usize {
 }
 
 impl Metrics {
+    /// Marks a reconcile as running until the returned guard is dropped.
+    pub fn reconcile_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
     /// Records one reconcile that took `duration` and failed in `failed`, if it failed.
     pub fn record_reconcile(&self, duration: Duration, failed: Option<Stage>) {
         self.reconciles.fetch_add(1, Ordering::Relaxed);
@@ -84,6 +103,7 @@ impl Metrics {
                 .collect(),
             objects_applied: self.objects_applied.load(Ordering::Relaxed),
             objects_pruned: self.objects_pruned.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
         }
     }
 
@@ -91,8 +111,16 @@ impl Metrics {
     pub fn render_prometheus(&self) -> String {
         let s = self.snapshot();
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP drover_reconciles_total Reconciles run, successful or not."
+        );
         let _ = writeln!(out, "# TYPE drover_reconciles_total counter");
         let _ = writeln!(out, "drover_reconciles_total {}", s.reconciles);
+        let _ = writeln!(
+            out,
+            "# HELP drover_reconcile_failures_total Failed reconciles by the stage that failed."
+        );
         let _ = writeln!(out, "# TYPE drover_reconcile_failures_total counter");
         for (stage, count) in &s.failures {
             let _ = writeln!(
@@ -100,6 +128,10 @@ impl Metrics {
                 "drover_reconcile_failures_total{{stage=\"{stage}\"}} {count}"
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP drover_reconcile_duration_seconds How long reconciles took."
+        );
         let _ = writeln!(out, "# TYPE drover_reconcile_duration_seconds histogram");
         for (bound, count) in &s.duration_buckets {
             let _ = writeln!(
@@ -122,10 +154,24 @@ impl Metrics {
             "drover_reconcile_duration_seconds_count {}",
             s.reconciles
         );
+        let _ = writeln!(
+            out,
+            "# HELP drover_objects_applied_total Objects written by server-side apply."
+        );
         let _ = writeln!(out, "# TYPE drover_objects_applied_total counter");
         let _ = writeln!(out, "drover_objects_applied_total {}", s.objects_applied);
+        let _ = writeln!(
+            out,
+            "# HELP drover_objects_pruned_total Objects deleted because no longer desired."
+        );
         let _ = writeln!(out, "# TYPE drover_objects_pruned_total counter");
         let _ = writeln!(out, "drover_objects_pruned_total {}", s.objects_pruned);
+        let _ = writeln!(
+            out,
+            "# HELP drover_reconciles_in_flight Reconciles running now (at most --concurrency)."
+        );
+        let _ = writeln!(out, "# TYPE drover_reconciles_in_flight gauge");
+        let _ = writeln!(out, "drover_reconciles_in_flight {}", s.in_flight);
         out
     }
 }
@@ -133,6 +179,23 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_flight_counts_running_reconciles() {
+        let metrics = Metrics::default();
+        let first = metrics.reconcile_started();
+        let second = metrics.reconcile_started();
+        assert_eq!(metrics.snapshot().in_flight, 2);
+        drop(first);
+        assert_eq!(metrics.snapshot().in_flight, 1);
+        drop(second);
+        assert_eq!(metrics.snapshot().in_flight, 0);
+        assert!(
+            metrics
+                .render_prometheus()
+                .contains("drover_reconciles_in_flight 0\n")
+        );
+    }
 
     #[test]
     fn records_counts_failures_and_buckets() {

@@ -41,16 +41,19 @@ use crate::validate::{Invalid, validate};
 /// Reconciles one claim. For [`kube::runtime::Controller::run`].
 ///
 /// Returns when to look again: soon while the cluster is provisioning or being deleted, at the
-/// resync interval once it is Ready (or paused), only on change for an invalid claim.
+/// resync interval (with its jitter, [`Context::resync_requeue`]) once it is Ready (or paused),
+/// only on change for an invalid claim.
 pub async fn reconcile(
     claim: Arc<WorkloadCluster>,
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
     let started = Instant::now();
+    let metrics = ctx.metrics();
+    let _running = metrics.reconcile_started();
     let key = claim_key(&claim);
     let span = tracing::info_span!("reconcile", claim = %key);
     let result = run(&claim, &ctx).instrument(span).await;
-    ctx.metrics().record_reconcile(
+    metrics.record_reconcile(
         started.elapsed(),
         result.as_ref().err().map(ReconcileError::stage),
     );
@@ -121,7 +124,7 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
     if let Some(cluster) = observed.capi_cluster().filter(|c| pause::is_paused(c)) {
         if !pause::paused_by_drover(cluster) {
             tracing::info!("the CAPI Cluster was paused by someone else; writing nothing");
-            return Ok(Action::requeue(ctx.settings().resync_interval));
+            return Ok(Action::requeue(ctx.resync_requeue()));
         }
         pause::release(ctx.client(), cluster).await?;
         let note = format!(
@@ -171,7 +174,7 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(Action::requeue(if new_status.phase == Some(Phase::Ready) {
-        ctx.settings().resync_interval
+        ctx.resync_requeue()
     } else {
         ctx.settings().provisioning_requeue
     }))
@@ -264,7 +267,7 @@ async fn hold(
             status::publish(ctx, claim, &status::normal("Paused", note)).await;
         }
     }
-    Ok(Action::requeue(ctx.settings().resync_interval))
+    Ok(Action::requeue(ctx.resync_requeue()))
 }
 
 /// Deleted claim: the deletion steps, then the finalizer.
@@ -280,7 +283,7 @@ async fn delete(
     }
     if paused {
         tracing::info!("claim is paused: deletion waits until spec.paused is false");
-        return Ok(Action::requeue(ctx.settings().resync_interval));
+        return Ok(Action::requeue(ctx.resync_requeue()));
     }
     match deletion::run(ctx, claim, name).await? {
         Progress::Done => {

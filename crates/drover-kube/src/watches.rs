@@ -1,29 +1,14 @@
 //! What the controller watches besides the claims, and the pure mappers from a watched object to
-//! the claims to reconcile. The binary wires them into `kube::runtime::Controller`:
+//! the claims to reconcile. [`crate::runtime::controller`] wires them into
+//! `kube::runtime::Controller`: Environments and Infrastructures through
+//! [`claims_for_environment`] / [`claims_for_infrastructure`], CAPI's `Cluster`,
+//! `KubeadmControlPlane` and `MachineDeployment` (metadata only, selected by
+//! [`watched_labels`]) through [`claims_for_object`].
 //!
-//! ```ignore
-//! let claims = Api::<WorkloadCluster>::all(client.clone());
-//! let controller = Controller::new(claims, watcher::Config::default());
-//! let store = controller.store();
-//! controller
-//!     .watches(Api::<Environment>::all(client.clone()), watcher::Config::default(), {
-//!         let store = store.clone();
-//!         move |env| claims_for_environment(&env.name_any(), &store.state())
-//!     })
-//!     .watches(Api::<Infrastructure>::all(client.clone()), watcher::Config::default(), {
-//!         let store = store.clone();
-//!         move |infra| claims_for_infrastructure(&infra.name_any(), &store.state())
-//!     })
-//!     // CAPI Cluster, KubeadmControlPlane, MachineDeployment (DynamicObject, all namespaces):
-//!     .watches_with(capi_api, capi_resource, watcher::Config::default().labels(&watched_labels()), {
-//!         let store = store.clone();
-//!         move |obj| claims_for_object(&obj.metadata, &store.state())
-//!     })
-//!     // CAPI's kubeconfig Secrets: metadata only, no credentials in the cache.
-//!     .watches_stream(metadata_watcher(secrets, watcher::Config::default()
-//!         .labels(KUBECONFIG_SECRET_SELECTOR)).touched_objects(), ...)
-//!     .run(reconcile, error_policy, Arc::new(ctx))
-//! ```
+//! CAPI's kubeconfig Secrets ([`KUBECONFIG_SECRET_SELECTOR`]) are deliberately not watched by the
+//! controller: even a metadata-only watch needs `list`/`watch` on Secrets in every namespace,
+//! which its RBAC does not grant. A rotated kubeconfig is read by name at the claim's next
+//! resync.
 
 use std::sync::Arc;
 
@@ -37,9 +22,10 @@ pub fn watched_labels() -> String {
     format!("{}={}", labels::MANAGED_BY, labels::MANAGER)
 }
 
-/// Label selector of CAPI's kubeconfig Secrets (CAPI labels them with the cluster name). Watch
-/// them with a metadata-only watcher: a rotated kubeconfig changes the resourceVersion, which is
-/// all the controller needs to know; the content is read during the reconcile.
+/// Label selector of CAPI's kubeconfig Secrets (CAPI labels them with the cluster name), for a
+/// metadata-only watcher where list/watch of Secrets is acceptable (the shipped controller does
+/// not watch them: see the module documentation). [`claims_for_object`] maps such a Secret to
+/// its claim.
 pub const KUBECONFIG_SECRET_SELECTOR: &str = "cluster.x-k8s.io/cluster-name";
 
 /// The claims of Environment `name`.

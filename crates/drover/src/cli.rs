@@ -1,6 +1,8 @@
 //! Command-line arguments.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -25,6 +27,10 @@ pub enum Command {
     Render(RenderArgs),
     /// Print drover's CustomResourceDefinitions.
     Crds(CrdsArgs),
+    /// Run the controller: reconcile WorkloadClusters in the management cluster.
+    Controller(Box<ControllerArgs>),
+    /// Print the manifests that install the controller (`drover install | kubectl apply -f -`).
+    Install(InstallArgs),
 }
 
 /// Output format of reports.
@@ -82,4 +88,234 @@ pub enum ManifestFormat {
     Yaml,
     /// A JSON `List`.
     Json,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line, with the span fields (claim, stage) flattened in.
+    Json,
+}
+
+/// Arguments of `drover controller`. Every flag can also be set by the environment variable
+/// named in its help.
+#[derive(Debug, clap::Args)]
+pub struct ControllerArgs {
+    /// Kubeconfig file. Default: $KUBECONFIG or ~/.kube/config, else the in-cluster service
+    /// account.
+    #[arg(long, env = "DROVER_KUBECONFIG", value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long, env = "DROVER_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+    /// Reconciles running at once, at most (never two of one claim).
+    #[arg(long, env = "DROVER_CONCURRENCY", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// API requests a second, on average (client-side token bucket).
+    #[arg(long, env = "DROVER_QPS", default_value_t = 20.0, value_parser = positive_f64)]
+    pub qps: f64,
+    /// API requests that may be sent at once after a quiet period (the bucket's size).
+    #[arg(long, env = "DROVER_BURST", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: u32,
+    /// How often a Ready claim is reconciled again without any change (e.g. `10m`, `1h`), ±10%
+    /// at random so claims spread out. Also how soon a rotated kubeconfig Secret is noticed.
+    #[arg(long, env = "DROVER_RESYNC_PERIOD", default_value = "10m", value_name = "DURATION",
+          value_parser = positive_duration)]
+    pub resync_period: Duration,
+    /// Address of the /metrics, /healthz and /readyz HTTP server.
+    #[arg(
+        long,
+        env = "DROVER_METRICS_BIND",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR"
+    )]
+    pub metrics_bind: SocketAddr,
+    /// Elect a leader through a coordination.k8s.io Lease: only the leader reconciles. Turn off
+    /// only with exactly one replica.
+    #[arg(long, env = "DROVER_LEADER_ELECTION", default_value_t = true,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub leader_election: bool,
+    /// Namespace of the Lease. Default: the pod's namespace (in a cluster), else the kubeconfig
+    /// context's namespace.
+    #[arg(
+        long,
+        env = "DROVER_LEADER_ELECTION_NAMESPACE",
+        value_name = "NAMESPACE"
+    )]
+    pub leader_election_namespace: Option<String>,
+    /// Name of the Lease.
+    #[arg(
+        long,
+        env = "DROVER_LEADER_ELECTION_LEASE_NAME",
+        default_value = "drover-controller",
+        value_name = "NAME"
+    )]
+    pub leader_election_lease_name: String,
+    /// Name of this instance in events and the Lease holder. Default: the host name (the pod
+    /// name).
+    #[arg(long, env = "DROVER_INSTANCE_NAME", value_name = "NAME")]
+    pub instance_name: Option<String>,
+    /// Log line format.
+    #[arg(long, env = "DROVER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, in RUST_LOG syntax (`info`, `drover_kube=debug,info`). Default: $RUST_LOG,
+    /// else `info`.
+    #[arg(long, env = "DROVER_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+}
+
+fn positive_f64(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match drover_core::duration::parse_duration(text)? {
+        Duration::ZERO => Err("the resync period must be longer than 0s".to_owned()),
+        duration => Ok(duration),
+    }
+}
+
+/// Arguments of `drover install`.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub output: ManifestFormat,
+    /// Namespace of the controller (created).
+    #[arg(long, default_value = drover_kube::install::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+    /// Controller image. Default: ghcr.io/drover-dev/drover:<this version>.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Namespace where drover writes Argo CD cluster Secrets; repeatable, must exist. A claim
+    /// whose spec.gitops.argocd.namespace is not listed cannot be registered.
+    #[arg(long = "argocd-namespace", value_name = "NAMESPACE",
+          default_value = drover_kube::install::DEFAULT_ARGOCD_NAMESPACE)]
+    pub argocd_namespaces: Vec<String>,
+    /// Controller replicas; all but the leader stand by.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..))]
+    pub replicas: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn controller(args: &[&str]) -> Result<Box<ControllerArgs>, clap::Error> {
+        let mut argv = vec!["drover", "controller"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Controller(args) => Ok(args),
+            other => panic!("parsed {other:?}"),
+        }
+    }
+
+    #[test]
+    fn controller_defaults() {
+        let args = controller(&[]).expect("parses");
+        assert_eq!(args.kubeconfig, None);
+        assert_eq!(args.context, None);
+        assert_eq!(args.concurrency, 4);
+        assert_eq!(args.qps, 20.0);
+        assert_eq!(args.burst, 30);
+        assert_eq!(args.resync_period, Duration::from_secs(600));
+        assert_eq!(args.metrics_bind, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert!(args.leader_election);
+        assert_eq!(args.leader_election_namespace, None);
+        assert_eq!(args.leader_election_lease_name, "drover-controller");
+        assert_eq!(args.log_format, LogFormat::Text);
+        assert_eq!(args.log_level, None);
+    }
+
+    #[test]
+    fn controller_flags() {
+        let args = controller(&[
+            "--kubeconfig=/tmp/kc",
+            "--context=mgmt",
+            "--concurrency=16",
+            "--qps=50.5",
+            "--burst=100",
+            "--resync-period=1h30m",
+            "--metrics-bind=127.0.0.1:9090",
+            "--leader-election=false",
+            "--leader-election-namespace=ops",
+            "--leader-election-lease-name=drover-b",
+            "--instance-name=pod-1",
+            "--log-format=json",
+            "--log-level=debug",
+        ])
+        .expect("parses");
+        assert_eq!(args.kubeconfig, Some(PathBuf::from("/tmp/kc")));
+        assert_eq!(args.context.as_deref(), Some("mgmt"));
+        assert_eq!(args.concurrency, 16);
+        assert_eq!(args.qps, 50.5);
+        assert_eq!(args.burst, 100);
+        assert_eq!(args.resync_period, Duration::from_secs(5400));
+        assert_eq!(args.metrics_bind, SocketAddr::from(([127, 0, 0, 1], 9090)));
+        assert!(!args.leader_election);
+        assert_eq!(args.leader_election_namespace.as_deref(), Some("ops"));
+        assert_eq!(args.leader_election_lease_name, "drover-b");
+        assert_eq!(args.instance_name.as_deref(), Some("pod-1"));
+        assert_eq!(args.log_format, LogFormat::Json);
+        assert_eq!(args.log_level.as_deref(), Some("debug"));
+    }
+
+    #[test]
+    fn controller_rejects_bad_values() {
+        for bad in [
+            "--concurrency=0",
+            "--qps=0",
+            "--qps=-3",
+            "--qps=fast",
+            "--burst=0",
+            "--resync-period=0s",
+            "--resync-period=10 minutes",
+            "--metrics-bind=8080",
+            "--leader-election=maybe",
+            "--log-format=xml",
+        ] {
+            let error = controller(&[bad]).expect_err(bad);
+            assert!(
+                matches!(
+                    error.kind(),
+                    clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+                ),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn install_defaults_and_repeatable_argocd_namespaces() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["drover", "install"];
+            argv.extend_from_slice(args);
+            match Cli::try_parse_from(argv).expect("parses").command {
+                Command::Install(args) => args,
+                other => panic!("parsed {other:?}"),
+            }
+        };
+        let defaults = parse(&[]);
+        assert_eq!(defaults.namespace, "drover-system");
+        assert_eq!(defaults.argocd_namespaces, ["argocd"]);
+        assert_eq!(defaults.image, None);
+        assert_eq!(defaults.replicas, 2);
+        assert_eq!(defaults.output, ManifestFormat::Yaml);
+        let custom = parse(&[
+            "--argocd-namespace=argo-a",
+            "--argocd-namespace=argo-b",
+            "-o",
+            "json",
+        ]);
+        assert_eq!(custom.argocd_namespaces, ["argo-a", "argo-b"]);
+        assert_eq!(custom.output, ManifestFormat::Json);
+    }
 }

@@ -10,5 +10,6 @@ mod errors;
 mod invalid;
 mod noop;
 mod pause;
+mod rbac;
 mod registration;
 mod update;

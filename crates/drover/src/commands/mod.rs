@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+mod controller;
 mod crds;
+mod install;
 mod render;
 mod validate;
 
@@ -14,5 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Crds(args) => crds::run(&args),
+        Command::Controller(args) => controller::run(&args),
+        Command::Install(args) => install::run(&args),
     }
 }

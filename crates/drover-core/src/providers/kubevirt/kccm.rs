@@ -28,6 +28,18 @@ fn meta(cluster: &ResolvedCluster, name: impl Into<String>) -> MetaBuilder {
     MetaBuilder::namespaced(cluster, name).label(CAPK_EXTRA_RESOURCE.0, CAPK_EXTRA_RESOURCE.1)
 }
 
+/// The rules of the KCCM's Role: exactly what it needs in the cluster's namespace (upstream
+/// CAPK's rules). Whoever creates the Role must hold them (RBAC forbids granting more than one
+/// has), so the controller's own ClusterRole includes them.
+pub fn role_rules() -> Value {
+    json!([
+        { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachines"], "verbs": ["get", "watch", "list"] },
+        { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachineinstances"], "verbs": ["get", "watch", "list", "update"] },
+        { "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"] },
+        { "apiGroups": [""], "resources": ["services"], "verbs": ["*"] },
+    ])
+}
+
 /// ServiceAccount, Role, RoleBinding, ConfigMap and Deployment of the cluster's KCCM. Names
 /// carry the cluster's name (upstream's fixed names allow one cluster per namespace).
 pub fn objects(cluster: &ResolvedCluster, image: Option<&str>) -> Vec<Value> {
@@ -39,13 +51,7 @@ pub fn objects(cluster: &ResolvedCluster, image: Option<&str>) -> Vec<Value> {
             "rbac.authorization.k8s.io/v1",
             "Role",
             meta(cluster, &name),
-            // Exactly what the KCCM needs in the cluster's namespace (upstream CAPK's rules).
-            json!({ "rules": [
-                { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachines"], "verbs": ["get", "watch", "list"] },
-                { "apiGroups": ["kubevirt.io"], "resources": ["virtualmachineinstances"], "verbs": ["get", "watch", "list", "update"] },
-                { "apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"] },
-                { "apiGroups": [""], "resources": ["services"], "verbs": ["*"] },
-            ]}),
+            json!({ "rules": role_rules() }),
         ),
         object(
             "rbac.authorization.k8s.io/v1",

@@ -4,7 +4,7 @@
 mod kccm;
 mod machine_template;
 
-pub use kccm::DEFAULT_KCCM_IMAGE;
+pub use kccm::{DEFAULT_KCCM_IMAGE, role_rules as kccm_role_rules};
 pub use machine_template::LIVE_MIGRATION_ANNOTATION;
 
 use drover_api::ProviderKind;
