@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | read claim references, inventory, kubeconfig | [`dereference`] (+ [`inventory`]) | nothing |
 //! | resolve + provider checks (pure) | [`validate`] | nothing |
+//! | versions: upgrade steps, promotion, window (pure) | [`upgrade`] | nothing |
 //! | render + registration Secret (pure) | [`build`] (+ [`registration`]) | nothing |
 //! | finalizer before anything is created | [`finalizer`] | claim metadata |
 //! | server-side apply of what differs | [`apply`] | rendered objects, Argo CD Secret |
@@ -17,12 +18,18 @@
 //! [`error_policy`] plug into `kube::runtime::Controller`; [`watches`] has the selectors and
 //! mappers for the secondary watches; [`Context`] carries the client, events, settings and
 //! [`Metrics`].
+//!
+//! A second, small controller reconciles `Environment`s ([`environment`]): it evaluates the
+//! promotion gate and the wave of upgrades from the claims' status and writes the Environment's
+//! status, which the claims' versions stage reads ([`reconcile_environment`],
+//! [`environment_error_policy`]).
 
 pub mod apply;
 pub mod build;
 pub mod context;
 pub mod deletion;
 pub mod dereference;
+pub mod environment;
 pub mod error;
 pub mod finalizer;
 pub mod inventory;
@@ -33,14 +40,16 @@ pub mod reconcile;
 pub mod registration;
 pub mod resources;
 pub mod status;
+pub mod upgrade;
 pub mod validate;
 pub mod watches;
 
 pub use context::{Context, Settings};
+pub use environment::{EnvironmentError, environment_error_policy, reconcile_environment};
 pub use error::{ReconcileError, Stage};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use reconcile::{error_policy, reconcile};
 pub use watches::{
     KUBECONFIG_SECRET_SELECTOR, claims_for_environment, claims_for_infrastructure,
-    claims_for_object, watched_labels,
+    claims_for_object, environments_for_claim, watched_labels,
 };
