@@ -22,7 +22,8 @@ pub enum Phase {
     Failed,
 }
 
-/// The condition types drover reports on a WorkloadCluster.
+/// The condition types drover reports: on a WorkloadCluster (`Valid` to `Ready`,
+/// `VersionUpToDate`) and on an Environment (`PromotionBlocked`, `UpgradesHalted`).
 #[derive(
     Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
 )]
@@ -44,6 +45,15 @@ pub enum ConditionType {
     Registered,
     /// Summary: everything above is true.
     Ready,
+    /// The cluster runs the version its claim asks for. False while an upgrade rolls, waits for
+    /// its environment's promotion, maintenance window or turn, or after it failed; the message
+    /// says which.
+    VersionUpToDate,
+    /// Environment: its `spec.kubernetesVersion` is held back by the promotion gate (the
+    /// `promotion.from` environment has not soaked it, or an upgrade upstream failed).
+    PromotionBlocked,
+    /// Environment: a cluster of it failed its upgrade, so no further cluster starts one.
+    UpgradesHalted,
 }
 
 impl ConditionType {
@@ -58,6 +68,9 @@ impl ConditionType {
             Self::KubeconfigExported => "KubeconfigExported",
             Self::Registered => "Registered",
             Self::Ready => "Ready",
+            Self::VersionUpToDate => "VersionUpToDate",
+            Self::PromotionBlocked => "PromotionBlocked",
+            Self::UpgradesHalted => "UpgradesHalted",
         }
     }
 }

@@ -3,6 +3,8 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
+use crate::conditions::Condition;
+
 /// One stage of the fleet. Every WorkloadCluster names one; its version, defaults and policy apply.
 // clippy takes the repeated `type_ = "string"` of the printer columns for duplicated attributes.
 #[allow(clippy::duplicated_attributes)]
@@ -22,6 +24,22 @@ use serde::{Deserialize, Serialize};
     ),
     printcolumn(name = "From", type_ = "string", json_path = ".spec.promotion.from"),
     printcolumn(name = "Target", type_ = "string", json_path = ".status.targetVersion"),
+    printcolumn(
+        name = "At Target",
+        type_ = "integer",
+        json_path = ".status.clustersAtTarget"
+    ),
+    printcolumn(
+        name = "Clusters",
+        type_ = "integer",
+        json_path = ".status.clustersTotal"
+    ),
+    printcolumn(
+        name = "Blocked By",
+        type_ = "string",
+        json_path = ".status.blockedBy",
+        priority = "1"
+    ),
     printcolumn(
         name = "Age",
         type_ = "date",
@@ -50,6 +68,27 @@ pub struct EnvironmentSpec {
     /// Rules every claim of this environment must satisfy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+
+    /// How the environment's clusters are upgraded: how many at a time, and when an upgrade
+    /// counts as failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradePolicy>,
+}
+
+/// How an environment's clusters are upgraded.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradePolicy {
+    /// Clusters of the environment that may upgrade at the same time (default 1): the wave
+    /// moves this many clusters at once, and a failed upgrade stops it before the next start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_concurrent: Option<i32>,
+    /// How long an upgrading part (the control plane, a worker pool, the final wait for Ready)
+    /// may go without progress before the upgrade counts as failed (default `1h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9]+(d|h|m|s))+$"))]
+    pub progress_deadline: Option<String>,
 }
 
 /// Promotion gate of an environment.
@@ -158,10 +197,11 @@ pub struct Policy {
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentStatus {
-    /// The version the environment's clusters are being moved to (may lag `spec` while gated).
+    /// The version the environment's clusters are being moved to: `spec.kubernetesVersion` once
+    /// the promotion gate let it through, the last promoted version while it is held back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_version: Option<String>,
-    /// Clusters of this environment at the target version and Ready.
+    /// Clusters of this environment Ready at the target version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clusters_at_target: Option<i32>,
     /// Clusters of this environment.
@@ -173,4 +213,11 @@ pub struct EnvironmentStatus {
     /// The `metadata.generation` last reconciled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// Clusters (`namespace/name`) allowed to upgrade now: those upgrading and those admitted
+    /// to start, at most `spec.upgrade.maxConcurrent`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrading: Vec<String>,
+    /// `PromotionBlocked` and `UpgradesHalted`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
 }

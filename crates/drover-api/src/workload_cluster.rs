@@ -250,7 +250,9 @@ pub struct WorkloadClusterStatus {
     /// The Kubernetes version the control plane reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_version: Option<String>,
-    /// The version drover is moving the cluster to.
+    /// The version the claim asks for (pinned, or its environment's). The cluster moves to it
+    /// as its environment's promotion gate, maintenance window and wave allow; condition
+    /// `VersionUpToDate` says where it stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_version: Option<String>,
     /// Control-plane machines ready / desired.
@@ -259,6 +261,71 @@ pub struct WorkloadClusterStatus {
     /// Worker machines ready / desired, over all pools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workers: Option<ReplicaCounts>,
+    /// The upgrade in progress, while one runs: kept here so that a restarted controller
+    /// continues it (and its progress deadline) where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeStatus>,
+    /// Since when the cluster has been Ready at the version it runs, without interruption: the
+    /// soak clock of environments that promote from this cluster's environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_at_version: Option<ReadyAtVersion>,
+}
+
+/// An upgrade of a cluster in progress: control plane first, then each worker pool, one minor
+/// version per step.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeStatus {
+    /// The version the control plane was at when the upgrade started.
+    pub from: String,
+    /// The version the upgrade ends at.
+    pub to: String,
+    /// The version of the current step (one minor version at a time; a patch change is one step).
+    pub step: String,
+    /// What is rolling now.
+    pub part: UpgradePart,
+    /// The worker pool rolling, when `part` is `WorkerPool`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// Machines of the part at the step version.
+    pub updated: i32,
+    /// Machines of the part.
+    pub total: i32,
+    /// When the upgrade started (RFC 3339).
+    pub started_at: String,
+    /// When the upgrade last made progress (a part or step finished, a machine was updated):
+    /// the progress deadline counts from here.
+    pub last_progress_time: String,
+    /// Why the upgrade counts as failed (no progress within the deadline, or machines
+    /// remediated while it ran). A failed upgrade still runs to its end, but halts the wave: no
+    /// further cluster of the environment starts and later environments do not promote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// The part of a cluster an upgrade is rolling.
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default, schemars::JsonSchema,
+)]
+#[schemars(transform = crate::schema::field_describes_enum)]
+pub enum UpgradePart {
+    /// The control plane (its machines, or the managed control plane).
+    #[default]
+    ControlPlane,
+    /// One worker pool (named in `pool`).
+    WorkerPool,
+    /// Every part is at the target version; waiting for the cluster to become Ready.
+    Ready,
+}
+
+/// A version and since when the cluster has been Ready at it.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyAtVersion {
+    /// The version every part of the cluster runs.
+    pub version: String,
+    /// When the cluster became Ready at it (RFC 3339).
+    pub since: String,
 }
 
 /// Ready and desired machine counts.

@@ -35,9 +35,37 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
+/// Formats a duration in hours, minutes and seconds as [`parse_duration`] reads them: `24h`,
+/// `1h30m`, `90s` → `1m30s`, `2d` → `48h`; `0s` for zero.
+pub fn format_duration(duration: Duration) -> String {
+    let mut rest = duration.as_secs();
+    if rest == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    for (unit, seconds) in [("h", 3_600), ("m", 60), ("s", 1)] {
+        let count = rest / seconds;
+        if count > 0 {
+            out.push_str(&format!("{count}{unit}"));
+            rest %= seconds;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in ["24h", "1h30m", "26h3m4s", "45s", "0s"] {
+            let parsed = parse_duration(text).expect("parses");
+            assert_eq!(format_duration(parsed), text);
+        }
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(Duration::from_secs(2 * 86_400)), "48h");
+    }
 
     #[test]
     fn parses_compound_durations() {

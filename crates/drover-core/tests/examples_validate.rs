@@ -16,6 +16,7 @@ const RESOLVE_MISTAKES: &[&str] = &[
     "two-provider-blocks.yaml",
     "undefined-size.yaml",
     "unsupported-option.yaml",
+    "unknown-time-zone.yaml",
     "version-skew.yaml",
 ];
 

@@ -63,7 +63,7 @@ pub fn jitter(base: Duration, percent: u8, unit: f64) -> Duration {
 
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
-/// Shared state of the WorkloadCluster controller, passed to [`crate::reconcile`] and
+/// Shared state of the WorkloadCluster controller, passed to [`crate::reconcile()`] and
 /// [`crate::error_policy`].
 pub struct Context {
     client: Client,
@@ -127,7 +127,15 @@ impl Context {
 
     /// Now, as RFC 3339 with second precision (the format of `metav1.Time`).
     pub(crate) fn now(&self) -> String {
-        (self.clock)().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+        self.now_timestamp()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+
+    /// Now, truncated to the second like every time drover writes.
+    pub(crate) fn now_timestamp(&self) -> Timestamp {
+        let now = (self.clock)();
+        Timestamp::from_second(now.as_second()).unwrap_or(now)
     }
 
     /// Records a failed reconcile of `key` and returns how many failed in a row.

@@ -5,7 +5,9 @@
 //! - the cluster's [`Inventory`] (every object with its inventory labels, which includes the CAPI
 //!   `Cluster`, the control plane it references and the MachineDeployments),
 //! - CAPI's `<cluster>-kubeconfig` Secret (only its `value`, held redacted),
-//! - the live Argo CD cluster Secret, to compare with the desired one.
+//! - the live Argo CD cluster Secret, to compare with the desired one,
+//! - while an upgrade runs (the claim's `status.upgrade`), the cluster's CAPI Machines, whose
+//!   health-check conditions tell whether machines were remediated during the upgrade.
 
 use std::fmt;
 
@@ -13,12 +15,13 @@ use drover_api::{Environment, Infrastructure, WorkloadCluster};
 use drover_core::naming;
 use drover_core::resolve::DEFAULT_ARGOCD_NAMESPACE;
 use drover_core::status;
+use drover_core::upgrade::ObservedParts;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::inventory::{self, Inventory, InventoryError, ObjectKey};
+use crate::inventory::{self, Inventory, InventoryError, ObjectKey, list_all};
 use crate::registration::{
     KUBECONFIG_KEY, KubeconfigSecret, argocd_secret_name, kubeconfig_secret_name,
 };
@@ -48,6 +51,15 @@ pub enum DereferenceError {
     /// Listing the inventory failed.
     #[error(transparent)]
     Inventory(#[from] InventoryError),
+    /// Listing the cluster's Machines failed (other than the kind not being served).
+    #[error("listing the Machines of cluster {cluster}: {source}")]
+    Machines {
+        /// The cluster.
+        cluster: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
     /// Reading a Secret failed (other than not found).
     #[error("reading Secret {namespace}/{name}: {source}")]
     Secret {
@@ -67,7 +79,8 @@ impl DereferenceError {
         match self {
             DereferenceError::Environment { source, .. }
             | DereferenceError::Infrastructure { source, .. }
-            | DereferenceError::Secret { source, .. } => Some(source),
+            | DereferenceError::Secret { source, .. }
+            | DereferenceError::Machines { source, .. } => Some(source),
             DereferenceError::Inventory(e) => Some(&e.source),
         }
     }
@@ -102,6 +115,8 @@ pub struct Observed {
     pub kubeconfig: Option<KubeconfigSecret>,
     /// The live Argo CD cluster Secret, if any.
     pub argocd_secret: Option<LiveSecret>,
+    /// The cluster's CAPI Machines, read only while an upgrade runs.
+    pub machines: Vec<Value>,
 }
 
 impl Observed {
@@ -129,6 +144,28 @@ impl Observed {
     /// The cluster's MachineDeployments.
     pub fn machine_deployments(&self) -> Vec<&Value> {
         self.inventory.of_kind("MachineDeployment").collect()
+    }
+
+    /// The cluster's worker pools: MachineDeployments and MachinePools.
+    pub fn worker_pools(&self) -> Vec<&Value> {
+        self.inventory
+            .of_kind("MachineDeployment")
+            .chain(self.inventory.of_kind("MachinePool"))
+            .collect()
+    }
+
+    /// The cluster's MachineHealthChecks.
+    pub fn machine_health_checks(&self) -> Vec<&Value> {
+        self.inventory.of_kind("MachineHealthCheck").collect()
+    }
+
+    /// The versions of the control plane and worker pools, for the upgrade decision.
+    pub fn parts(&self) -> ObservedParts {
+        ObservedParts::from_objects(
+            &self.cluster_name,
+            self.control_plane(),
+            &self.worker_pools(),
+        )
     }
 
     /// The CAPI objects in the shape the pure status computation takes.
@@ -178,6 +215,12 @@ pub async fn dereference(
     let inventory = inventory::read(ctx, name).await?;
     let kubeconfig = read_kubeconfig(ctx, name).await?;
     let argocd_secret = read_argocd_secret(ctx, &argocd_namespace(claim), name).await?;
+    let upgrading = claim.status.as_ref().is_some_and(|s| s.upgrade.is_some());
+    let machines = if upgrading {
+        read_machines(ctx, name).await?
+    } else {
+        Vec::new()
+    };
     Ok(Observed {
         cluster_name: name.to_owned(),
         environment,
@@ -185,8 +228,34 @@ pub async fn dereference(
         inventory,
         kubeconfig,
         argocd_secret,
+        machines,
     })
 }
+
+/// CAPI's Machines of cluster `name` (label `cluster.x-k8s.io/cluster-name`), none when the
+/// API server does not serve the kind.
+pub async fn read_machines(ctx: &Context, name: &str) -> Result<Vec<Value>, DereferenceError> {
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        ctx.client().clone(),
+        &naming::cluster_namespace(name),
+        &resource(MACHINE_API_VERSION, "Machine", "machines"),
+    );
+    let selector = format!("{}={name}", drover_api::labels::CAPI_CLUSTER_NAME);
+    match list_all(&api, &selector, ctx.settings().list_page_size).await {
+        Ok(machines) => Ok(machines
+            .iter()
+            .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+            .collect()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Vec::new()),
+        Err(source) => Err(DereferenceError::Machines {
+            cluster: name.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// apiVersion drover lists CAPI Machines at.
+pub const MACHINE_API_VERSION: &str = "cluster.x-k8s.io/v1beta2";
 
 /// CAPI's kubeconfig of cluster `name`, if written.
 pub async fn read_kubeconfig(

@@ -144,14 +144,19 @@ impl ReconcileError {
 
     /// How long the API server asked us to wait (`429`/`503` with `retryAfterSeconds`).
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.kube_error()? {
-            kube::Error::Api(status) if matches!(status.code, 429 | 503) => status
-                .details
-                .as_ref()
-                .map(|d| d.retry_after_seconds)
-                .filter(|s| *s > 0)
-                .map(|s| Duration::from_secs(u64::from(s))),
-            _ => None,
-        }
+        retry_after(self.kube_error()?)
+    }
+}
+
+/// How long the API server asked us to wait in `error` (`429`/`503` with `retryAfterSeconds`).
+pub(crate) fn retry_after(error: &kube::Error) -> Option<Duration> {
+    match error {
+        kube::Error::Api(status) if matches!(status.code, 429 | 503) => status
+            .details
+            .as_ref()
+            .map(|d| d.retry_after_seconds)
+            .filter(|s| *s > 0)
+            .map(|s| Duration::from_secs(u64::from(s))),
+        _ => None,
     }
 }

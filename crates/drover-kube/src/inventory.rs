@@ -177,7 +177,7 @@ pub async fn read(ctx: &Context, cluster: &str) -> Result<Inventory, InventoryEr
 }
 
 /// Lists all objects matching `selector`, page by page.
-async fn list_all(
+pub(crate) async fn list_all(
     api: &Api<DynamicObject>,
     selector: &str,
     page_size: u32,

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | read claim references, inventory, kubeconfig | [`dereference`] (+ [`inventory`]) | nothing |
 //! | resolve + provider checks (pure) | [`validate`] | nothing |
+//! | versions: upgrade steps, promotion, window (pure) | [`upgrade`] | nothing |
 //! | render + registration Secret (pure) | [`build`] (+ [`registration`]) | nothing |
 //! | finalizer before anything is created | [`finalizer`] | claim metadata |
 //! | server-side apply of what differs | [`apply`] | rendered objects, Argo CD Secret |
@@ -19,12 +20,18 @@
 //! [`Metrics`]. [`runtime`] runs all of it as a process (`drover controller`): the kube-runtime
 //! Controller and its watches, leader election, the `/metrics` server and signal handling;
 //! [`install`] builds the manifests that deploy it (`drover install`).
+//!
+//! A second, small controller reconciles `Environment`s ([`environment`]): it evaluates the
+//! promotion gate and the wave of upgrades from the claims' status and writes the Environment's
+//! status, which the claims' versions stage reads ([`reconcile_environment`],
+//! [`environment_error_policy`]).
 
 pub mod apply;
 pub mod build;
 pub mod context;
 pub mod deletion;
 pub mod dereference;
+pub mod environment;
 pub mod error;
 pub mod finalizer;
 pub mod install;
@@ -37,14 +44,16 @@ pub mod registration;
 pub mod resources;
 pub mod runtime;
 pub mod status;
+pub mod upgrade;
 pub mod validate;
 pub mod watches;
 
 pub use context::{Context, Settings};
+pub use environment::{EnvironmentError, environment_error_policy, reconcile_environment};
 pub use error::{ReconcileError, Stage};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use reconcile::{error_policy, reconcile};
 pub use watches::{
     KUBECONFIG_SECRET_SELECTOR, claims_for_environment, claims_for_infrastructure,
-    claims_for_object, watched_labels,
+    claims_for_object, environments_for_claim, watched_labels,
 };

@@ -7,8 +7,13 @@
 //!    │ no
 //! dereference ─► validate ─(invalid)─► status Valid=False, nothing else written
 //!    │ valid
+//! versions ─(downgrade)─► status Valid=False
+//!    │
 //! finalizer ─► build ─► apply ─► prune ─► status
 //! ```
+//!
+//! `versions` ([`crate::upgrade`]) decides which version each part of the cluster is rendered at:
+//! what runs, or the next step of an upgrade the environment allows.
 //!
 //! Each write is made only when needed, so a reconcile that finds everything in place makes no
 //! write request at all.
@@ -36,6 +41,7 @@ use crate::pause::{self, PauseError};
 use crate::prune;
 use crate::resources::kind_info;
 use crate::status;
+use crate::upgrade::decide_versions;
 use crate::validate::{Invalid, validate};
 
 /// Reconciles one claim. For [`kube::runtime::Controller::run`].
@@ -134,8 +140,12 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         status::publish(ctx, claim, &status::normal("Resumed", note)).await;
     }
 
-    let cluster = match validate(claim, &observed) {
+    let mut cluster = match validate(claim, &observed) {
         Ok(cluster) => cluster,
+        Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
+    };
+    let upgrade = match decide_versions(claim, &mut cluster, &observed, ctx.now_timestamp()) {
+        Ok(report) => report,
         Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
     };
     finalizer::ensure(&claims, claim).await?;
@@ -171,6 +181,7 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         registration: desired.registration.outcome(),
         created: observed.capi_cluster().is_some() || !applied.is_empty(),
         now: &ctx.now(),
+        upgrade: Some(&upgrade),
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(Action::requeue(if new_status.phase == Some(Phase::Ready) {
@@ -224,6 +235,7 @@ async fn report_invalid(
         registration,
         created: observed.capi_cluster().is_some(),
         now: &ctx.now(),
+        upgrade: None,
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(if invalid.is_missing_reference() {

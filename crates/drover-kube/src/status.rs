@@ -3,8 +3,11 @@
 //! Event per condition transition. Events are best effort: a failure to publish is logged, not
 //! retried. Status and events carry condition messages only, never credentials.
 
-use drover_api::{API_VERSION, ConditionStatus, WorkloadCluster, WorkloadClusterStatus};
+use drover_api::{
+    API_VERSION, ConditionStatus, ConditionType, WorkloadCluster, WorkloadClusterStatus,
+};
 use drover_core::status::{Transition, transitions};
+use drover_core::upgrade::REASON_UPGRADE_FAILED;
 use kube::Resource;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType};
@@ -83,8 +86,13 @@ pub fn transition_event(transition: &Transition) -> Event {
         note.push_str(": ");
         note.push_str(&transition.message);
     }
+    // A version that is not up to date is an upgrade rolling or waiting: news, not a problem,
+    // unless the upgrade failed.
+    let warning = transition.to == ConditionStatus::False
+        && (transition.type_ != ConditionType::VersionUpToDate
+            || transition.reason == REASON_UPGRADE_FAILED);
     Event {
-        type_: if transition.to == ConditionStatus::False {
+        type_: if warning {
             EventType::Warning
         } else {
             EventType::Normal
@@ -138,7 +146,6 @@ pub async fn publish(ctx: &Context, claim: &WorkloadCluster, event: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use drover_api::ConditionType;
 
     #[test]
     fn transitions_to_false_are_warnings() {
@@ -154,6 +161,25 @@ mod tests {
         assert_eq!(
             event.note.as_deref(),
             Some("Ready: True → False (NotReady): waiting for: WorkersReady")
+        );
+    }
+
+    #[test]
+    fn upgrades_are_normal_events_unless_they_fail() {
+        let transition = |reason: &str| Transition {
+            type_: ConditionType::VersionUpToDate,
+            from: Some(ConditionStatus::True),
+            to: ConditionStatus::False,
+            reason: reason.to_owned(),
+            message: String::new(),
+        };
+        assert_eq!(
+            transition_event(&transition("Upgrading")).type_,
+            EventType::Normal
+        );
+        assert_eq!(
+            transition_event(&transition("UpgradeFailed")).type_,
+            EventType::Warning
         );
     }
 

@@ -9,10 +9,25 @@
 //! controller: even a metadata-only watch needs `list`/`watch` on Secrets in every namespace,
 //! which its RBAC does not grant. A rotated kubeconfig is read by name at the claim's next
 //! resync.
+//!
+//! The Environment controller ([`crate::reconcile_environment`]) watches Environments and the
+//! claims, mapped by [`environments_for_claim`] to every Environment whose status depends on
+//! them (their own, and those promoting from it):
+//!
+//! ```ignore
+//! let environments = Controller::new(Api::<Environment>::all(client.clone()), watcher::Config::default());
+//! let envs = environments.store();
+//! environments
+//!     .watches(Api::<WorkloadCluster>::all(client.clone()), watcher::Config::default(), {
+//!         move |claim| environments_for_claim(&claim, &envs.state())
+//!     })
+//!     .run(reconcile_environment, environment_error_policy, Arc::new(ctx))
+//! ```
 
 use std::sync::Arc;
 
-use drover_api::{WorkloadCluster, labels};
+use drover_api::{Environment, WorkloadCluster, labels};
+use drover_core::promotion::dependent_environments;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::runtime::reflector::ObjectRef;
 
@@ -66,6 +81,20 @@ pub fn claims_for_object(
     )
 }
 
+/// The Environments whose status depends on `claim`: its own, and every Environment that
+/// promotes from it directly or through others (their gate reads the claim's soak clock, and a
+/// failed upgrade halts them).
+pub fn environments_for_claim(
+    claim: &WorkloadCluster,
+    environments: &[Arc<Environment>],
+) -> Vec<ObjectRef<Environment>> {
+    let all: Vec<&Environment> = environments.iter().map(AsRef::as_ref).collect();
+    dependent_environments(&claim.spec.environment, &all)
+        .into_iter()
+        .map(|name| ObjectRef::new(&name))
+        .collect()
+}
+
 fn refs<'a>(
     claims: impl Iterator<Item = &'a Arc<WorkloadCluster>>,
 ) -> Vec<ObjectRef<WorkloadCluster>> {
@@ -105,6 +134,25 @@ mod tests {
             ["team-b/billing"]
         );
         assert!(claims_for_environment("staging", &claims).is_empty());
+    }
+
+    #[test]
+    fn claims_map_to_their_environment_and_those_promoting_from_it() {
+        let dev = fixtures::environment("dev", "v1.33.1");
+        let mut staging = fixtures::environment("staging", "v1.33.1");
+        staging.spec.promotion = Some(drover_api::environment::Promotion {
+            from: "dev".to_owned(),
+            soak: None,
+        });
+        let sandbox = fixtures::environment("sandbox", "v1.33.1");
+        let envs: Vec<Arc<Environment>> =
+            [dev, staging, sandbox].into_iter().map(Arc::new).collect();
+        let claim = fixtures::claim("team-a", "payments", "dev");
+        let names: Vec<String> = environments_for_claim(&claim, &envs)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["dev", "staging"]);
     }
 
     #[test]

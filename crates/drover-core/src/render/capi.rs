@@ -46,7 +46,8 @@ pub fn machine_deployment_name(cluster: &ResolvedCluster, pool: &WorkerGroup) ->
     format!("{}-{}", cluster.name, pool.name)
 }
 
-/// A MachineDeployment for `pool`, using the given bootstrap and infrastructure templates.
+/// A MachineDeployment for `pool` at the pool's version, using the given bootstrap and
+/// infrastructure templates.
 /// Rolls one machine at a time with one surge machine, so capacity needs one extra VM per pool.
 pub fn machine_deployment(
     cluster: &ResolvedCluster,
@@ -77,7 +78,7 @@ pub fn machine_deployment(
                     "metadata": { "labels": template_labels },
                     "spec": {
                         "clusterName": cluster.name,
-                        "version": cluster.version.to_string(),
+                        "version": pool.version.to_string(),
                         "bootstrap": { "configRef": bootstrap.to_json() },
                         "infrastructureRef": infrastructure.to_json(),
                     }
@@ -125,7 +126,7 @@ pub fn machine_pool(
                 "template": {
                     "spec": {
                         "clusterName": cluster.name,
-                        "version": cluster.version.to_string(),
+                        "version": pool.version.to_string(),
                         "bootstrap": bootstrap,
                         "infrastructureRef": infrastructure.to_json(),
                     }

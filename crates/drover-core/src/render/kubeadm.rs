@@ -66,7 +66,8 @@ fn node_registration(settings: &KubeadmNodeSettings, node_labels: Option<String>
     registration
 }
 
-/// The KubeadmControlPlane of `cluster`, using the control-plane machine template `template`.
+/// The KubeadmControlPlane of `cluster` at the control plane's version, using the control-plane
+/// machine template `template`.
 /// Rolls one machine at a time, with one surge machine (`maxSurge: 1`) unless the provider asks
 /// to scale in first (only allowed from 3 replicas, where etcd keeps quorum with one gone).
 pub fn control_plane(
@@ -122,7 +123,7 @@ pub fn control_plane(
         json!({
             "spec": {
                 "replicas": cluster.control_plane.replicas,
-                "version": cluster.version.to_string(),
+                "version": cluster.control_plane.version.to_string(),
                 "machineTemplate": { "spec": {
                     "infrastructureRef": template.to_json(),
                     "deletion": { "nodeDrainTimeoutSeconds": 600, "nodeVolumeDetachTimeoutSeconds": 300 },

@@ -119,8 +119,17 @@ pub fn resolve_claim(
         &env_name,
         &sizes,
         provider.managed_control_plane(),
+        version,
     );
-    let workers = resolve_workers(&mut report, claim, &defaults, &policy, &env_name, &sizes);
+    let workers = resolve_workers(
+        &mut report,
+        claim,
+        &defaults,
+        &policy,
+        &env_name,
+        &sizes,
+        version,
+    );
     let network = resolve_network(&mut report, claim, provider.default_cni());
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
@@ -321,6 +330,8 @@ impl SizeLookup<'_> {
 
 /// `managed`: the cloud runs the control plane, so the policy's minimum does not apply to the
 /// environment's default count (an explicit count is refused by the provider instead).
+/// `version` is the cluster's (`None` when it did not resolve: problems are still reported).
+#[allow(clippy::too_many_arguments)]
 fn resolve_control_plane(
     report: &mut Report<'_>,
     claim: &WorkloadCluster,
@@ -329,6 +340,7 @@ fn resolve_control_plane(
     env: &str,
     sizes: &SizeLookup<'_>,
     managed: bool,
+    version: Option<KubeVersion>,
 ) -> Option<MachineGroup> {
     let spec = claim.spec.control_plane.clone().unwrap_or_default();
     let replicas = spec
@@ -379,12 +391,15 @@ fn resolve_control_plane(
         }
     };
     Some(MachineGroup {
+        version: version?,
         replicas,
         size: size?,
     })
     .filter(|_| valid)
 }
 
+/// `version` as for [`resolve_control_plane`]: without it, problems are reported and no pool is
+/// returned.
 fn resolve_workers(
     report: &mut Report<'_>,
     claim: &WorkloadCluster,
@@ -392,6 +407,7 @@ fn resolve_workers(
     policy: &Policy,
     env: &str,
     sizes: &SizeLookup<'_>,
+    version: Option<KubeVersion>,
 ) -> Vec<WorkerGroup> {
     let pools = claim.spec.workers.clone().unwrap_or_else(|| {
         vec![WorkerPool {
@@ -462,9 +478,10 @@ fn resolve_workers(
                 );
             }
         }
-        if let Some(size) = size {
+        if let (Some(size), Some(version)) = (size, version) {
             groups.push(WorkerGroup {
                 name: pool.name.clone(),
+                version,
                 replicas,
                 size,
                 node_labels,

@@ -29,7 +29,9 @@ pub struct ResolvedCluster {
     pub infrastructure: String,
     /// The infrastructure's provider block.
     pub provider: ProviderSpec,
-    /// Kubernetes version to run.
+    /// The Kubernetes version the claim asks for (pinned, or the environment's). What each part
+    /// runs is [`MachineGroup::version`] and [`WorkerGroup::version`]: the same version unless
+    /// the controller is moving the cluster towards it one step at a time.
     pub version: KubeVersion,
     /// Control-plane machines.
     pub control_plane: MachineGroup,
@@ -63,6 +65,22 @@ impl ResolvedCluster {
     /// The provider kind.
     pub fn provider_kind(&self) -> ProviderKind {
         self.provider.kind()
+    }
+
+    /// Sets the version of each part: the control plane's, and each worker pool's by name
+    /// (pools `pool_version` has no answer for keep theirs). Cluster-wide objects (cloud
+    /// controllers, a vcluster's distribution) follow the control plane.
+    pub fn set_part_versions(
+        &mut self,
+        control_plane: KubeVersion,
+        pool_version: impl Fn(&str) -> Option<KubeVersion>,
+    ) {
+        self.control_plane.version = control_plane;
+        for pool in &mut self.workers {
+            if let Some(version) = pool_version(&pool.name) {
+                pool.version = version;
+            }
+        }
     }
 }
 
@@ -151,6 +169,9 @@ pub struct ResolvedSize {
 /// The control plane's machines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MachineGroup {
+    /// Kubernetes version of the control plane (the cluster's version, unless an upgrade is
+    /// moving it step by step).
+    pub version: KubeVersion,
     /// Number of machines.
     pub replicas: i32,
     /// Their size.
@@ -162,6 +183,9 @@ pub struct MachineGroup {
 pub struct WorkerGroup {
     /// Pool name (`md-0`).
     pub name: String,
+    /// Kubernetes version of the pool's nodes (the cluster's version, unless an upgrade is
+    /// moving it step by step).
+    pub version: KubeVersion,
     /// Number of machines.
     pub replicas: i32,
     /// Their size.

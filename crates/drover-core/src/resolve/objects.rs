@@ -11,9 +11,10 @@ use crate::duration::parse_duration;
 use crate::fleet::Source;
 use crate::quantity::Quantity;
 use crate::version::KubeVersion;
+use crate::window::time_zone;
 
-/// Checks one Environment: version, promotion source (exists, no cycle), durations, window,
-/// policy references.
+/// Checks one Environment: version, promotion source (exists, no cycle), durations, window
+/// (including its IANA time zone), upgrade policy, policy references.
 pub fn check_environment(
     environment: &Environment,
     source: &Source,
@@ -80,6 +81,30 @@ pub fn check_environment(
         }
         if window.days.is_empty() {
             report.error("spec.maintenanceWindow.days", "at least one day is needed");
+        }
+        if let Some(zone) = &window.time_zone
+            && let Err(message) = time_zone(zone)
+        {
+            report.error("spec.maintenanceWindow.timeZone", message);
+        }
+    }
+    if let Some(upgrade) = &spec.upgrade {
+        if let Some(max) = upgrade.max_concurrent
+            && max < 1
+        {
+            report.error(
+                "spec.upgrade.maxConcurrent",
+                format!("{max}: at least 1 cluster must be allowed to upgrade"),
+            );
+        }
+        if let Some(deadline) = &upgrade.progress_deadline {
+            match parse_duration(deadline) {
+                Ok(d) if d.as_secs() == 0 => {
+                    report.error("spec.upgrade.progressDeadline", "must be longer than 0");
+                }
+                Ok(_) => {}
+                Err(message) => report.error("spec.upgrade.progressDeadline", message),
+            }
         }
     }
     if let Some(defaults) = &spec.defaults

@@ -260,11 +260,27 @@ pub(crate) fn stamp(
     generation: Option<i64>,
     now: &str,
 ) -> Vec<Condition> {
+    stamp_against(
+        drafts,
+        previous.map_or(&[][..], |p| p.conditions.as_slice()),
+        generation,
+        now,
+    )
+}
+
+/// [`stamp`] against a list of previous conditions (of any kind's status).
+pub(crate) fn stamp_against(
+    drafts: Vec<Draft>,
+    previous: &[Condition],
+    generation: Option<i64>,
+    now: &str,
+) -> Vec<Condition> {
     drafts
         .into_iter()
         .map(|draft| {
             let before = previous
-                .and_then(|p| p.conditions.iter().find(|c| c.type_ == draft.type_))
+                .iter()
+                .find(|c| c.type_ == draft.type_)
                 .filter(|c| c.status == draft.status);
             Condition {
                 type_: draft.type_,

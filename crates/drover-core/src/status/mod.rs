@@ -9,18 +9,25 @@
 //! changed, so computing the status twice from the same observation gives the same result: the
 //! controller writes only when it differs from the live status.
 //!
+//! With an [`UpgradeReport`] (from [`crate::upgrade::decide()`]) it also reports `VersionUpToDate`,
+//! the upgrade record (removed once every part runs the new version and the cluster is Ready) and
+//! `readyAtVersion`, the soak clock promotion reads: since when the cluster has been Ready,
+//! without interruption, at the version it runs.
+//!
 //! [`transitions`] lists the condition changes between two statuses, for events.
 
 pub mod capi;
-mod conditions;
+pub(crate) mod conditions;
 
 use drover_api::workload_cluster::ReplicaCounts;
 use drover_api::{ConditionStatus, ConditionType, Phase, WorkloadClusterStatus};
 use serde_json::Value;
 
 use crate::resolve::ResolvedCluster;
+use crate::upgrade::{REASON_UP_TO_DATE, UpgradeReport};
 use capi::{ClusterView, ControlPlaneView, Replicas};
 use conditions::Draft;
+use drover_api::workload_cluster::{ReadyAtVersion, UpgradePart};
 
 /// Reason of `Valid=False` for a claim that failed validation.
 pub const REASON_INVALID: &str = "Invalid";
@@ -121,6 +128,9 @@ pub struct StatusInput<'a> {
     pub created: bool,
     /// The current time, RFC 3339.
     pub now: &'a str,
+    /// The upgrade decision, when the claim is valid. Without it the previous upgrade record is
+    /// kept and the phase compares the desired version with the control plane's.
+    pub upgrade: Option<&'a UpgradeReport>,
 }
 
 /// Computes the full status of a claim that is not being deleted.
@@ -149,12 +159,39 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
     let is_ready = ready.status == ConditionStatus::True;
     drafts.push(ready);
 
+    let upgrade = match input.upgrade {
+        Some(report) => {
+            let (record, condition) = finish_upgrade(report, is_ready);
+            drafts.push(Draft::new(
+                condition.type_,
+                condition.status,
+                &condition.reason,
+                condition.message,
+            ));
+            Some(record)
+        }
+        None => None,
+    };
     let observed_version = control_plane.as_ref().and_then(|cp| cp.version.clone());
-    let phase = phase(
-        input,
-        cluster.is_some(),
+    let phase = match &upgrade {
+        Some(_) if matches!(input.validity, Validity::Invalid { .. }) => Phase::Failed,
+        Some(Some(_)) => Phase::Upgrading,
+        _ => phase(
+            input,
+            cluster.is_some(),
+            observed_version.as_deref(),
+            is_ready,
+            upgrade.is_some(),
+        ),
+    };
+    let upgrade = upgrade.unwrap_or_else(|| input.previous.and_then(|p| p.upgrade.clone()));
+    let conditions = conditions::stamp(drafts, input.previous, input.generation, input.now);
+    let ready_at_version = ready_at_version(
+        input.previous,
+        &conditions,
         observed_version.as_deref(),
-        is_ready,
+        upgrade.is_none(),
+        input.now,
     );
     let workers_total = pools
         .iter()
@@ -163,7 +200,7 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
     WorkloadClusterStatus {
         phase: Some(phase),
         observed_generation: input.generation,
-        conditions: conditions::stamp(drafts, input.previous, input.generation, input.now),
+        conditions,
         endpoint: cluster.as_ref().and_then(|c| c.endpoint.clone()),
         kubernetes_version: observed_version,
         target_version: match input.desired {
@@ -192,20 +229,75 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
             }),
             None => None,
         },
+        upgrade,
+        ready_at_version,
     }
 }
 
+/// The record and condition after the Ready check: an upgrade whose parts all run its
+/// destination is finished once the cluster is Ready.
+fn finish_upgrade(
+    report: &UpgradeReport,
+    ready: bool,
+) -> (
+    Option<drover_api::workload_cluster::UpgradeStatus>,
+    crate::upgrade::VersionCondition,
+) {
+    match &report.record {
+        Some(record) if record.part == UpgradePart::Ready && ready => {
+            let mut condition = report.condition.clone();
+            condition.status = ConditionStatus::True;
+            condition.reason = REASON_UP_TO_DATE.to_owned();
+            condition.message = format!("upgraded from {} to {}", record.from, record.to);
+            (None, condition)
+        }
+        record => (record.clone(), report.condition.clone()),
+    }
+}
+
+/// Since when the cluster has been Ready at `version` with no upgrade running: kept from the
+/// previous status while the version is the same, else `now` (a cluster that stayed Ready
+/// through an upgrade has been Ready at the new version only since now).
+fn ready_at_version(
+    previous: Option<&WorkloadClusterStatus>,
+    conditions: &[drover_api::Condition],
+    version: Option<&str>,
+    settled: bool,
+    now: &str,
+) -> Option<ReadyAtVersion> {
+    let version = version?;
+    conditions
+        .iter()
+        .find(|c| c.type_ == ConditionType::Ready && c.status == ConditionStatus::True)?;
+    if !settled {
+        return None;
+    }
+    let since = previous
+        .and_then(|p| p.ready_at_version.as_ref())
+        .filter(|r| r.version == version)
+        .map_or_else(|| now.to_owned(), |r| r.since.clone());
+    Some(ReadyAtVersion {
+        version: version.to_owned(),
+        since,
+    })
+}
+
+/// `decided`: the upgrade decision says no upgrade runs, so a version difference is a wait,
+/// not an upgrade.
 fn phase(
     input: &StatusInput<'_>,
     cluster_exists: bool,
     observed_version: Option<&str>,
     ready: bool,
+    decided: bool,
 ) -> Phase {
     if matches!(input.validity, Validity::Invalid { .. }) {
         return Phase::Failed;
     }
     let upgrading = match (input.desired, observed_version) {
-        (Some(desired), Some(observed)) => cluster_exists && desired.version != observed,
+        (Some(desired), Some(observed)) => {
+            !decided && cluster_exists && desired.version != observed
+        }
         _ => false,
     };
     if upgrading {

@@ -56,6 +56,7 @@ fn input<'a>(
         },
         created: true,
         now,
+        upgrade: None,
     }
 }
 
@@ -306,4 +307,153 @@ fn deleting_keeps_conditions_and_sets_phase() {
     assert_eq!(ready.reason, "Deleting");
     assert_eq!(ready.last_transition_time, T0, "Ready was already False");
     assert_eq!(status.conditions.len(), before.conditions.len());
+}
+
+fn ready_observed<'a>(cluster: &'a Value, cp: &'a Value, mds: Vec<&'a Value>) -> Observed<'a> {
+    Observed {
+        cluster: Some(cluster),
+        control_plane: Some(cp),
+        machine_deployments: mds,
+        kubeconfig_exported: true,
+    }
+}
+
+fn report(
+    record: Option<drover_api::workload_cluster::UpgradeStatus>,
+    status: ConditionStatus,
+    reason: &str,
+) -> crate::upgrade::UpgradeReport {
+    crate::upgrade::UpgradeReport {
+        record,
+        condition: crate::upgrade::VersionCondition {
+            type_: ConditionType::VersionUpToDate,
+            status,
+            reason: reason.to_owned(),
+            message: "m".to_owned(),
+        },
+    }
+}
+
+fn upgrade_record(
+    part: drover_api::workload_cluster::UpgradePart,
+) -> drover_api::workload_cluster::UpgradeStatus {
+    drover_api::workload_cluster::UpgradeStatus {
+        from: "v1.31.4".to_owned(),
+        to: "v1.32.1".to_owned(),
+        step: "v1.32.1".to_owned(),
+        part,
+        pool: None,
+        updated: 0,
+        total: 0,
+        started_at: T0.to_owned(),
+        last_progress_time: T0.to_owned(),
+        failure: None,
+    }
+}
+
+#[test]
+fn a_held_upgrade_is_not_the_upgrading_phase() {
+    let (cluster, cp) = (cluster(true), replicas(3, 3, Some("v1.31.4")));
+    let (md0, md1) = (replicas(2, 2, None), replicas(2, 2, None));
+    let observed = ready_observed(&cluster, &cp, vec![&md0, &md1]);
+    let d = desired();
+    let waiting = report(None, ConditionStatus::False, "WaitingForMaintenanceWindow");
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), None, T0);
+    inp.upgrade = Some(&waiting);
+    let status = compute(&inp);
+    assert_eq!(
+        status.phase,
+        Some(Phase::Ready),
+        "Ready, waiting for its window"
+    );
+    let version = condition(&status, ConditionType::VersionUpToDate);
+    assert_eq!(version.reason, "WaitingForMaintenanceWindow");
+    assert_eq!(
+        condition(&status, ConditionType::Ready).status,
+        ConditionStatus::True,
+        "VersionUpToDate is not part of Ready"
+    );
+    assert_eq!(
+        status.ready_at_version,
+        Some(drover_api::workload_cluster::ReadyAtVersion {
+            version: "v1.31.4".to_owned(),
+            since: T0.to_owned()
+        })
+    );
+}
+
+#[test]
+fn a_running_upgrade_is_upgrading_until_ready_at_the_new_version() {
+    use drover_api::workload_cluster::UpgradePart;
+    let d = desired();
+    // Rolling: phase Upgrading, no soak clock.
+    let (cluster_obj, rolling_cp) = (cluster(false), replicas(3, 2, Some("v1.31.4")));
+    let observed = ready_observed(&cluster_obj, &rolling_cp, vec![]);
+    let rolling = report(
+        Some(upgrade_record(UpgradePart::ControlPlane)),
+        ConditionStatus::False,
+        "Upgrading",
+    );
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), None, T0);
+    inp.upgrade = Some(&rolling);
+    let first = compute(&inp);
+    assert_eq!(first.phase, Some(Phase::Upgrading));
+    assert!(first.upgrade.is_some());
+    assert_eq!(first.ready_at_version, None);
+
+    // Every part at v1.32.1 and the cluster Ready: the record goes, the soak clock starts.
+    let (cluster_obj, cp) = (cluster(true), replicas(3, 3, Some("v1.32.1")));
+    let (md0, md1) = (replicas(2, 2, None), replicas(2, 2, None));
+    let observed = ready_observed(&cluster_obj, &cp, vec![&md0, &md1]);
+    let done = report(
+        Some(upgrade_record(UpgradePart::Ready)),
+        ConditionStatus::False,
+        "Upgrading",
+    );
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), Some(&first), T1);
+    inp.upgrade = Some(&done);
+    let second = compute(&inp);
+    assert_eq!(second.phase, Some(Phase::Ready));
+    assert_eq!(second.upgrade, None);
+    let version = condition(&second, ConditionType::VersionUpToDate);
+    assert_eq!(
+        (version.status, version.message.as_str()),
+        (ConditionStatus::True, "upgraded from v1.31.4 to v1.32.1")
+    );
+    let soak = second.ready_at_version.clone().expect("soak clock");
+    assert_eq!(
+        (soak.version.as_str(), soak.since.as_str()),
+        ("v1.32.1", T1)
+    );
+
+    // Later: the clock keeps its start.
+    let idle = report(None, ConditionStatus::True, "UpToDate");
+    let mut inp = input(
+        &observed,
+        &Validity::Valid,
+        Some(&d),
+        Some(&second),
+        "2026-01-02T00:00:00Z",
+    );
+    inp.upgrade = Some(&idle);
+    let third = compute(&inp);
+    assert_eq!(third.ready_at_version.map(|r| r.since).as_deref(), Some(T1));
+}
+
+#[test]
+fn losing_ready_resets_the_soak_clock() {
+    let d = desired();
+    let (cluster_obj, cp) = (cluster(true), replicas(3, 3, Some("v1.32.1")));
+    let (md0, md1) = (replicas(2, 2, None), replicas(2, 2, None));
+    let observed = ready_observed(&cluster_obj, &cp, vec![&md0, &md1]);
+    let idle = report(None, ConditionStatus::True, "UpToDate");
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), None, T0);
+    inp.upgrade = Some(&idle);
+    let ready = compute(&inp);
+    assert!(ready.ready_at_version.is_some());
+    let (broken, cp) = (cluster(false), replicas(3, 2, Some("v1.32.1")));
+    let observed = ready_observed(&broken, &cp, vec![&md0, &md1]);
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), Some(&ready), T1);
+    inp.upgrade = Some(&idle);
+    assert_eq!(compute(&inp).ready_at_version, None);
 }

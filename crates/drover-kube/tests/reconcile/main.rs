@@ -1,5 +1,6 @@
 //! Reconcile scenarios against a fake API server (tower-test): create, no-op, update, invalid
-//! input, pause, transient errors, Argo CD registration and deletion order.
+//! input, pause, transient errors, Argo CD registration, deletion order, and upgrades with
+//! promotion across environments.
 
 mod fake;
 mod fixtures;
@@ -11,5 +12,6 @@ mod invalid;
 mod noop;
 mod pause;
 mod rbac;
+mod promotion;
 mod registration;
 mod update;

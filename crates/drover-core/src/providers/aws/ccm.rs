@@ -33,7 +33,7 @@ pub fn ccm_image_tag(minor: u32) -> Option<&'static str> {
 /// The HelmChartProxy installing the cloud controller, or `None` when its minor version is not
 /// pinned (refused by the provider's check).
 pub(super) fn helm_chart_proxy(cluster: &ResolvedCluster) -> Option<Value> {
-    let tag = ccm_image_tag(cluster.version.minor)?;
+    let tag = ccm_image_tag(cluster.control_plane.version.minor)?;
     // The chart's default node selector is the removed `master` role: drop it (null deletes a
     // key from the chart's defaults) and select control-plane nodes.
     let values = format!(

@@ -63,10 +63,11 @@ pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     }
 }
 
-/// The EKS version of a cluster: `vMAJOR.MINOR`. EKS chooses the patch release (its platform
-/// version); CAPA compares major and minor only.
+/// The EKS version of a cluster's control plane: `vMAJOR.MINOR`. EKS chooses the patch release
+/// (its platform version); CAPA compares major and minor only.
 pub fn eks_version(cluster: &ResolvedCluster) -> String {
-    format!("v{}.{}", cluster.version.major, cluster.version.minor)
+    let version = cluster.control_plane.version;
+    format!("v{}.{}", version.major, version.minor)
 }
 
 /// The node group AMI type for an instance type: Amazon Linux 2023 for x86 or, for Graviton

@@ -187,7 +187,10 @@ pub(super) fn build(
         ccm::helm_chart_proxy(cluster).ok_or_else(|| RenderError::Invalid {
             cluster: cluster.name.clone(),
             field: "spec.kubernetesVersion".to_owned(),
-            message: format!("no AWS cloud controller pinned for {}", cluster.version),
+            message: format!(
+                "no AWS cloud controller pinned for {}",
+                cluster.control_plane.version
+            ),
         })?,
     );
 

@@ -186,7 +186,7 @@ impl Provider for Azure<'_> {
             "AzureASOManagedControlPlane",
             MetaBuilder::namespaced(cluster, &cluster.name),
             json!({ "spec": {
-                "version": cluster.version.to_string(),
+                "version": cluster.control_plane.version.to_string(),
                 "resources": [resources::managed_cluster(cluster, self.settings)],
             }}),
         );

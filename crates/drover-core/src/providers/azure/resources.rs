@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::cloud::disk_gib;
 use crate::resolve::{ResolvedCluster, WorkerGroup};
+use crate::version::KubeVersion;
 
 /// apiVersion of ASO's AKS resources (the version CAPZ's own mutators convert).
 pub const ASO_CONTAINERSERVICE: &str = "containerservice.azure.com/v1api20231001";
@@ -100,7 +101,7 @@ pub(super) fn managed_cluster(cluster: &ResolvedCluster, settings: &AzureInfrast
             "owner": { "name": cluster.name },
             "location": settings.location,
             "dnsPrefix": cluster.name,
-            "kubernetesVersion": aks_version(cluster),
+            "kubernetesVersion": aks_version(cluster.control_plane.version),
             "identity": { "type": "SystemAssigned" },
             "servicePrincipalProfile": { "clientId": "msi" },
             "networkProfile": network,
@@ -108,10 +109,9 @@ pub(super) fn managed_cluster(cluster: &ResolvedCluster, settings: &AzureInfrast
     })
 }
 
-/// The Kubernetes version as AKS writes it: `MAJOR.MINOR.PATCH`, no `v` (what CAPZ derives from
+/// A Kubernetes version as AKS writes it: `MAJOR.MINOR.PATCH`, no `v` (what CAPZ derives from
 /// the control plane's and the MachinePools' `version`).
-pub fn aks_version(cluster: &ResolvedCluster) -> String {
-    let version = cluster.version;
+pub fn aks_version(version: KubeVersion) -> String {
     format!("{}.{}.{}", version.major, version.minor, version.patch)
 }
 
@@ -140,7 +140,7 @@ pub(super) fn agent_pool(
         "type": "VirtualMachineScaleSets",
         "vmSize": pool.size.instance_type.as_deref().unwrap_or_default(),
         "count": pool.replicas,
-        "orchestratorVersion": aks_version(cluster),
+        "orchestratorVersion": aks_version(pool.version),
     });
     if let Some(gib) = disk_gib(&pool.size) {
         spec["osDiskSizeGB"] = json!(gib);

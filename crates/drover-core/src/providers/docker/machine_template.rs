@@ -6,6 +6,7 @@ use super::CAPD_V1BETA2;
 use crate::render::hash::hashed_name;
 use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
+use crate::version::KubeVersion;
 
 /// Node image when the Infrastructure names none; `{{version}}` is the Kubernetes version.
 pub const DEFAULT_NODE_IMAGE: &str = "kindest/node:{{version}}";
@@ -15,11 +16,16 @@ pub const DEFAULT_NODE_IMAGE: &str = "kindest/node:{{version}}";
 pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 
 /// The machine template named `<base>-<content hash>`, running `image` (or
-/// [`DEFAULT_NODE_IMAGE`]) at the cluster's version.
-pub fn machine_template(cluster: &ResolvedCluster, image: Option<&str>, base: &str) -> Value {
+/// [`DEFAULT_NODE_IMAGE`]) at `version` (the control plane's or the pool's).
+pub fn machine_template(
+    cluster: &ResolvedCluster,
+    image: Option<&str>,
+    base: &str,
+    version: KubeVersion,
+) -> Value {
     // Image tags cannot hold `+` (build metadata); kind tags use `_` instead, as CAPD's
     // templates do. drover's versions have none today; this keeps the image valid if they do.
-    let version = cluster.version.to_string().replace('+', "_");
+    let version = version.to_string().replace('+', "_");
     let image = image
         .unwrap_or(DEFAULT_NODE_IMAGE)
         .replace("{{version}}", &version);

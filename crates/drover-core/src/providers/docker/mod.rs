@@ -137,8 +137,12 @@ impl Provider for Docker<'_> {
         let image = self.settings.node_image.as_deref();
         let settings = node_settings();
 
-        let cp_template =
-            machine_template(cluster, image, &format!("{}-control-plane", cluster.name));
+        let cp_template = machine_template(
+            cluster,
+            image,
+            &format!("{}-control-plane", cluster.name),
+            cluster.control_plane.version,
+        );
         let control_plane = kubeadm::control_plane(
             cluster,
             &TypedRef::to(&Manifest(cp_template.clone())),
@@ -147,8 +151,12 @@ impl Provider for Docker<'_> {
 
         let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
         for pool in &cluster.workers {
-            let template =
-                machine_template(cluster, image, &format!("{}-{}", cluster.name, pool.name));
+            let template = machine_template(
+                cluster,
+                image,
+                &format!("{}-{}", cluster.name, pool.name),
+                pool.version,
+            );
             let bootstrap = kubeadm::worker_config_template(cluster, pool, &settings);
             let deployment = capi::machine_deployment(
                 cluster,

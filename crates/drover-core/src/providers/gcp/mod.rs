@@ -155,7 +155,7 @@ impl Provider for Gcp<'_> {
             "project": self.settings.project,
             "location": self.settings.region,
             "clusterName": cluster.name,
-            "version": cluster.version.to_string(),
+            "version": cluster.control_plane.version.to_string(),
             "clusterNetwork": {
                 "useIPAliases": true,
                 "pod": { "cidrBlock": cluster.network.pod_cidr.to_string() },

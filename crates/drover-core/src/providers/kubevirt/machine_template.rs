@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::render::hash::hashed_name;
 use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
+use crate::version::KubeVersion;
 use drover_api::infrastructure::{BootstrapCheck, KubevirtInfrastructure};
 
 use super::{CAPK_V1ALPHA1, ROLE_LABEL};
@@ -43,12 +44,14 @@ impl Role<'_> {
     }
 }
 
-/// The machine template for `role`, named `<base>-<content hash>`.
+/// The machine template for `role`, named `<base>-<content hash>`, booting the node image of
+/// `version` (the control plane's or the pool's).
 pub fn machine_template(
     cluster: &ResolvedCluster,
     settings: &KubevirtInfrastructure,
     role: Role<'_>,
     size: &ResolvedSize,
+    version: KubeVersion,
 ) -> Value {
     let live_migration = settings.live_migration.unwrap_or(false);
     let vm_labels = json!({
@@ -77,7 +80,7 @@ pub fn machine_template(
     }
     let image = settings
         .node_image
-        .replace("{{version}}", &cluster.version.to_string());
+        .replace("{{version}}", &version.to_string());
     let access_mode = if live_migration {
         "ReadWriteMany"
     } else {

@@ -145,6 +145,7 @@ impl Provider for Kubevirt<'_> {
                 replicas: cluster.control_plane.replicas,
             },
             &cluster.control_plane.size,
+            cluster.control_plane.version,
         );
         let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
@@ -153,8 +154,13 @@ impl Provider for Kubevirt<'_> {
         let control_plane_ref = TypedRef::of(&control_plane);
         let mut objects = vec![infra_cluster, cp_template, control_plane];
         for pool in &cluster.workers {
-            let template =
-                machine_template(cluster, self.settings, Role::Worker(&pool.name), &pool.size);
+            let template = machine_template(
+                cluster,
+                self.settings,
+                Role::Worker(&pool.name),
+                &pool.size,
+                pool.version,
+            );
             let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
             let deployment = capi::machine_deployment(
                 cluster,

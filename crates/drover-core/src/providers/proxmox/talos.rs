@@ -141,7 +141,7 @@ pub fn control_plane(
         "TalosControlPlane",
         MetaBuilder::namespaced(cluster, format!("{}-control-plane", cluster.name)),
         json!({ "spec": {
-            "version": cluster.version.to_string(),
+            "version": cluster.control_plane.version.to_string(),
             "replicas": cluster.control_plane.replicas,
             // CACPPT v1alpha3 still takes a core/v1 ObjectReference here.
             "infrastructureTemplate": {

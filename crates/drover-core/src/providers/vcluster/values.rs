@@ -70,7 +70,7 @@ pub(crate) fn values(
     let mut control_plane = Map::new();
     control_plane.insert(
         "distro".to_owned(),
-        json!({ "k8s": { "enabled": true, "version": cluster.version.to_string() } }),
+        json!({ "k8s": { "enabled": true, "version": cluster.control_plane.version.to_string() } }),
     );
     if is_ha(cluster) {
         control_plane.insert(

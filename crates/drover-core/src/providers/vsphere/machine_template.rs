@@ -8,13 +8,16 @@ use crate::providers::vm_size::{cpus, disk_gib, memory_mib};
 use crate::render::hash::hashed_name;
 use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
+use crate::version::KubeVersion;
 
-/// The machine template `<base>-<content hash>` for VMs of `size`.
+/// The machine template `<base>-<content hash>` for VMs of `size`, cloned from the VM template
+/// of `version` (the control plane's or the pool's).
 pub fn machine_template(
     cluster: &ResolvedCluster,
     settings: &VsphereInfrastructure,
     base_name: &str,
     size: &ResolvedSize,
+    version: KubeVersion,
 ) -> Value {
     let mut vm = Map::new();
     vm.insert("server".to_owned(), json!(settings.server));
@@ -34,7 +37,7 @@ pub fn machine_template(
         json!(
             settings
                 .template
-                .replace("{{version}}", &cluster.version.to_string())
+                .replace("{{version}}", &version.to_string())
         ),
     );
     // Full clones: a linked clone ignores diskGiB (its disk cannot grow), so the size's disk

@@ -222,6 +222,7 @@ impl Provider for Vsphere<'_> {
             self.settings,
             &format!("{}-control-plane", cluster.name),
             &cluster.control_plane.size,
+            cluster.control_plane.version,
         );
         let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
@@ -233,6 +234,7 @@ impl Provider for Vsphere<'_> {
                 self.settings,
                 &capi::machine_deployment_name(cluster, pool),
                 &pool.size,
+                pool.version,
             );
             let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
             let deployment = capi::machine_deployment(

@@ -67,6 +67,7 @@ pub fn default_served() -> Vec<Served> {
         .map(|info| Served::new(info.api_version, info.kind, info.plural, info.namespaced))
         .collect();
     served.extend([
+        Served::new("cluster.x-k8s.io/v1beta2", "Machine", "machines", true),
         Served::new("v1", "Secret", "secrets", true),
         Served::new("events.k8s.io/v1", "Event", "events", true),
         Served::new(
