@@ -1,5 +1,6 @@
 //! Reconcile scenarios against a fake API server (tower-test): create, no-op, update, invalid
-//! input, pause, transient errors, Argo CD registration and deletion order.
+//! input, pause, transient errors, Argo CD registration and deletion order; and the live plan
+//! (dry-run applies).
 
 mod fake;
 mod fixtures;
@@ -10,5 +11,6 @@ mod errors;
 mod invalid;
 mod noop;
 mod pause;
+mod plan;
 mod registration;
 mod update;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod crds;
+mod plan;
 mod render;
 mod validate;
 
@@ -13,6 +14,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Render(args) => render::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Crds(args) => crds::run(&args),
     }
 }
