@@ -5,6 +5,7 @@
 //! shows is what the controller applies. The only I/O is reading a fleet directory
 //! ([`fleet::load_dir`]) and, in `render`'s writer, writing files.
 
+pub mod capacity;
 pub mod diagnostics;
 pub mod fixtures;
 pub mod fleet;
@@ -15,6 +16,7 @@ pub mod naming;
 pub mod output;
 pub mod pipeline;
 pub mod promotion;
+pub mod plan;
 pub mod providers;
 pub mod quantity;
 pub mod render;

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use drover_api::labels;
 use drover_core::naming;
 use drover_core::render::Manifest;
+use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
@@ -127,27 +128,54 @@ pub struct InventoryError {
 
 /// Lists every object of cluster `cluster` (the claim's name).
 pub async fn read(ctx: &Context, cluster: &str) -> Result<Inventory, InventoryError> {
+    list_kinds(
+        ctx.client(),
+        cluster,
+        ctx.settings().list_page_size,
+        |kind| ctx.is_unserved(kind),
+        |kind| ctx.mark_unserved(kind),
+    )
+    .await
+}
+
+/// Lists every object of cluster `cluster` with `client`, outside a reconcile (`drover plan
+/// --kubeconfig`): every kind is asked, those not served are skipped.
+pub async fn read_with_client(
+    client: &Client,
+    cluster: &str,
+    page_size: u32,
+) -> Result<Inventory, InventoryError> {
+    list_kinds(client, cluster, page_size, |_| false, |_| {}).await
+}
+
+async fn list_kinds(
+    client: &Client,
+    cluster: &str,
+    page_size: u32,
+    skip: impl Fn(&'static str) -> bool,
+    mark_unserved: impl Fn(&'static str),
+) -> Result<Inventory, InventoryError> {
     let namespace = naming::cluster_namespace(cluster);
     let selector = selector(cluster);
     let mut inventory = Inventory::default();
     for info in inventory_kinds() {
-        if ctx.is_unserved(info.kind) {
+        if skip(info.kind) {
             continue;
         }
         let resource = info.api_resource();
         let api: Api<DynamicObject> = if info.namespaced {
-            Api::namespaced_with(ctx.client().clone(), &namespace, &resource)
+            Api::namespaced_with(client.clone(), &namespace, &resource)
         } else {
-            Api::all_with(ctx.client().clone(), &resource)
+            Api::all_with(client.clone(), &resource)
         };
-        let objects = match list_all(&api, &selector, ctx.settings().list_page_size).await {
+        let objects = match list_all(&api, &selector, page_size).await {
             Ok(objects) => objects,
             Err(kube::Error::Api(status)) if status.code == 404 => {
                 tracing::debug!(
                     kind = info.kind,
                     "kind not served; not listing it for a while"
                 );
-                ctx.mark_unserved(info.kind);
+                mark_unserved(info.kind);
                 continue;
             }
             Err(source) => {

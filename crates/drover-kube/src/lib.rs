@@ -14,7 +14,8 @@
 //! | delete what is no longer desired | [`prune`] | deletes |
 //! | conditions (pure, in `drover_core::status`) | [`status`] | claim status, events |
 //!
-//! plus [`pause`] and [`deletion`] for paused and deleted claims. [`reconcile()`] and
+//! plus [`pause`] and [`deletion`] for paused and deleted claims, and [`plan`] for `drover plan
+//! --kubeconfig` (dry-run applies, nothing written). [`reconcile()`] and
 //! [`error_policy`] plug into `kube::runtime::Controller`; [`watches`] has the selectors and
 //! mappers for the secondary watches; [`Context`] carries the client, events, settings and
 //! [`Metrics`]. [`runtime`] runs all of it as a process (`drover controller`): the kube-runtime
@@ -38,6 +39,7 @@ pub mod install;
 pub mod inventory;
 pub mod metrics;
 pub mod pause;
+pub mod plan;
 pub mod prune;
 pub mod reconcile;
 pub mod registration;

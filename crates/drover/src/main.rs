@@ -15,8 +15,20 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Exit code of a command-line usage error (BSD `EX_USAGE`). clap's default, 2, would read as
+/// "changes" from `drover plan`.
+const USAGE_ERROR: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version are not errors; they print to standard output.
+            let code = if error.use_stderr() { USAGE_ERROR } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -23,7 +23,7 @@ mod source;
 mod suggest;
 mod typed;
 mod unknown_fields;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use source::Source;
 

@@ -4,7 +4,7 @@
 
 mod tree;
 
-pub use tree::{OutputError, TreeWriter};
+pub use tree::{MARKER, OutputError, TreeWriter};
 
 use std::fmt::Write as _;
 

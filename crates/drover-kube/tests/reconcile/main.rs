@@ -1,6 +1,6 @@
 //! Reconcile scenarios against a fake API server (tower-test): create, no-op, update, invalid
-//! input, pause, transient errors, Argo CD registration, deletion order, and upgrades with
-//! promotion across environments.
+//! input, pause, transient errors, Argo CD registration, deletion order, upgrades with
+//! promotion across environments, and the live plan (dry-run applies).
 
 mod fake;
 mod fixtures;
@@ -13,5 +13,6 @@ mod noop;
 mod pause;
 mod rbac;
 mod promotion;
+mod plan;
 mod registration;
 mod update;

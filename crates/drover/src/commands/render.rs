@@ -22,28 +22,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let Some((_, validation)) = outcome.validated else {
         return Ok(ExitCode::from(1));
     };
-    let selected: Vec<_> = validation
-        .clusters
-        .iter()
-        .filter(|c| args.clusters.is_empty() || args.clusters.contains(&c.name))
-        .filter(|c| args.environments.is_empty() || args.environments.contains(&c.environment))
-        .collect();
-    for wanted in &args.clusters {
-        if !validation.clusters.iter().any(|c| &c.name == wanted) {
-            anyhow::bail!(
-                "--cluster {wanted}: no such cluster in {}",
-                args.dir.display()
-            );
-        }
-    }
-    for wanted in &args.environments {
-        if !validation.clusters.iter().any(|c| &c.environment == wanted) {
-            anyhow::bail!(
-                "--environment {wanted}: no cluster of that environment in {}",
-                args.dir.display()
-            );
-        }
-    }
+    let selected = validate::select(&validation, &args.clusters, &args.environments, &args.dir)?;
 
     if let Some(out) = &args.out {
         let mut writer = TreeWriter::create(out)?;

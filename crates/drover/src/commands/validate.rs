@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use drover_core::Diagnostic;
 use drover_core::fleet::{self, Fleet};
 use drover_core::pipeline::{self, Validation};
+use drover_core::resolve::ResolvedCluster;
 use serde_json::json;
 
 use crate::cli::{ReportFormat, ValidateArgs};
@@ -106,4 +107,33 @@ pub fn check(dir: &Path) -> Outcome {
         problems,
         validated: Some((fleet, validation)),
     }
+}
+
+/// The clusters of `validation` named by `--cluster` and in an environment of `--environment`
+/// (all when none are given). A name or environment that matches nothing is an error.
+pub fn select<'a>(
+    validation: &'a Validation,
+    clusters: &[String],
+    environments: &[String],
+    dir: &Path,
+) -> anyhow::Result<Vec<&'a ResolvedCluster>> {
+    for wanted in clusters {
+        if !validation.clusters.iter().any(|c| &c.name == wanted) {
+            anyhow::bail!("--cluster {wanted}: no such cluster in {}", dir.display());
+        }
+    }
+    for wanted in environments {
+        if !validation.clusters.iter().any(|c| &c.environment == wanted) {
+            anyhow::bail!(
+                "--environment {wanted}: no cluster of that environment in {}",
+                dir.display()
+            );
+        }
+    }
+    Ok(validation
+        .clusters
+        .iter()
+        .filter(|c| clusters.is_empty() || clusters.contains(&c.name))
+        .filter(|c| environments.is_empty() || environments.contains(&c.environment))
+        .collect())
 }

@@ -307,6 +307,10 @@ impl State {
         if subresource.is_none() {
             ssa::default_fields(&mut object);
         }
+        if query.get("dryRun").is_some_and(|d| d == "All") {
+            // A dry run answers with the object as it would be stored, and stores nothing.
+            return respond(200, &object);
+        }
         object["metadata"]["resourceVersion"] = json!(self.next_version());
         let deleting = !object["metadata"]["deletionTimestamp"].is_null();
         let finalizers = object["metadata"]["finalizers"]

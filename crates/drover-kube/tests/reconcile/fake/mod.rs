@@ -2,8 +2,8 @@
 //! pattern), stateful so multi-step scenarios run against what earlier reconciles wrote.
 //!
 //! It serves GET, LIST (label selectors, `limit`/`continue` pagination), PATCH (server-side
-//! apply with field managers, JSON patch, merge patch; `/status`), DELETE (UID preconditions,
-//! finalizers) and event POSTs, records every request, and answers requests to kinds it does not
+//! apply with field managers, JSON patch, merge patch; `/status`; `dryRun=All` answers without
+//! storing anything), DELETE (UID preconditions, finalizers) and event POSTs, records every request, and answers requests to kinds it does not
 //! serve with 404. Anything else drover should never send (PUT, POST of objects, a patch without
 //! field manager, an unknown content type) is recorded as a violation, which
 //! [`FakeApi::assert_clean`] turns into a test failure; tests assert the exact sequence of writes.

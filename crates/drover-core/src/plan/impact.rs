@@ -1,0 +1,455 @@
+//! What a change does to a cluster's machines: which groups roll (and why: a new machine
+//! template, bootstrap config or Kubernetes version), how many machines each replaces, how many
+//! surge machines the rollout needs at once, which groups scale, and whether the change is a
+//! Kubernetes version step — refused when it skips a minor version or goes backwards.
+//!
+//! Machine groups are the control plane (`KubeadmControlPlane`, `TalosControlPlane`; cloud
+//! control planes are upgraded by the cloud and only count for the version) and the worker pools
+//! (`MachineDeployment`; `MachinePool`, whose nodes the provider replaces itself). drover rolls
+//! one group at a time, control plane first, then each worker pool in order, so
+//! [`Impact::surge_vms`] is the largest surge of one step; [`Impact::surge_vms_concurrent`] is
+//! what the steps would need if they all ran at once.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::diff::same;
+use super::objects::ObjectKey;
+use crate::diagnostics::{Diagnostic, ObjectRef};
+
+/// The impact of one cluster's change.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Impact {
+    /// The Kubernetes version step, when the version changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<VersionStep>,
+    /// Groups whose machines are replaced, in the order they roll.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollouts: Vec<Rollout>,
+    /// Groups whose machine count changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scaling: Vec<Scaling>,
+    /// The most surge machines one rollout step needs at once.
+    pub surge_vms: i64,
+    /// Surge machines if every rolling group rolled at the same time.
+    pub surge_vms_concurrent: i64,
+    /// For a created or deleted cluster: its machine groups and their counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<GroupCount>,
+}
+
+/// A Kubernetes version change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionStep {
+    /// The version before.
+    pub from: String,
+    /// The version after.
+    pub to: String,
+    /// What kind of step.
+    pub kind: StepKind,
+    /// Whether drover refuses it.
+    pub refused: bool,
+}
+
+/// Kinds of version step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// Same minor, newer patch.
+    Patch,
+    /// The next minor version.
+    Minor,
+    /// More than one minor version at once (refused).
+    SkipsMinor,
+    /// An older version (refused).
+    Downgrade,
+    /// Another major version (refused).
+    Major,
+}
+
+/// One machine group that rolls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rollout {
+    /// `control plane` or `worker pool md-0`.
+    pub group: String,
+    /// `KubeadmControlPlane payments-control-plane`.
+    pub object: String,
+    /// Machines replaced.
+    pub machines: i64,
+    /// Surge machines during the roll (`None` when the provider replaces nodes itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<i64>,
+    /// Why it rolls.
+    pub reasons: Vec<String>,
+}
+
+/// A group whose machine count changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scaling {
+    /// `control plane` or `worker pool md-0`.
+    pub group: String,
+    /// Machines before.
+    pub from: i64,
+    /// Machines after.
+    pub to: i64,
+}
+
+/// A machine group and its size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupCount {
+    /// `control plane` or `worker pool md-0`.
+    pub group: String,
+    /// Machines.
+    pub machines: i64,
+}
+
+const MACHINE_CONTROL_PLANES: [&str; 2] = ["KubeadmControlPlane", "TalosControlPlane"];
+const MANAGED_CONTROL_PLANES: [&str; 3] = [
+    "AWSManagedControlPlane",
+    "AzureASOManagedControlPlane",
+    "GCPManagedControlPlane",
+];
+
+fn kind(object: &Value) -> &str {
+    object["kind"].as_str().unwrap_or_default()
+}
+
+fn name(object: &Value) -> &str {
+    object["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+/// The worker pool of a MachineDeployment/MachinePool: its name minus `<cluster>-`.
+fn group_label(object: &Value, cluster: &str) -> String {
+    if MACHINE_CONTROL_PLANES.contains(&kind(object)) {
+        return "control plane".to_owned();
+    }
+    let name = name(object);
+    let pool = name
+        .strip_prefix(cluster)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .unwrap_or(name);
+    format!("worker pool {pool}")
+}
+
+fn is_group(object: &Value) -> bool {
+    let kind = kind(object);
+    MACHINE_CONTROL_PLANES.contains(&kind) || kind == "MachineDeployment" || kind == "MachinePool"
+}
+
+fn replicas(object: &Value) -> i64 {
+    object["spec"]["replicas"].as_i64().unwrap_or(1)
+}
+
+fn max_surge(object: &Value) -> Option<i64> {
+    let spec = &object["spec"];
+    let surge = match kind(object) {
+        "KubeadmControlPlane" | "MachineDeployment" => {
+            &spec["rollout"]["strategy"]["rollingUpdate"]["maxSurge"]
+        }
+        "TalosControlPlane" => &spec["rolloutStrategy"]["rollingUpdate"]["maxSurge"],
+        _ => return None,
+    };
+    // CAPI's default is one surge machine.
+    Some(surge.as_i64().unwrap_or(1))
+}
+
+/// The machine groups of a cluster's objects, in object order (control plane first).
+pub(crate) fn groups(objects: &[Value], cluster: &str) -> Vec<GroupCount> {
+    let mut groups: Vec<(bool, GroupCount)> = objects
+        .iter()
+        .filter(|o| is_group(o))
+        .map(|o| {
+            (
+                !MACHINE_CONTROL_PLANES.contains(&kind(o)),
+                GroupCount {
+                    group: group_label(o, cluster),
+                    machines: replicas(o),
+                },
+            )
+        })
+        .collect();
+    groups.sort_by_key(|(worker, _)| *worker);
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// Why a control plane or pool rolls from `before` to `after`.
+fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let changed = |pointer: &str| match (before.pointer(pointer), after.pointer(pointer)) {
+        (None, None) => false,
+        (Some(a), Some(b)) => !same(a, b),
+        _ => true,
+    };
+    let renamed = |pointer: &str, what: &str, reasons: &mut Vec<String>| {
+        let old = before.pointer(pointer).and_then(Value::as_str);
+        let new = after.pointer(pointer).and_then(Value::as_str);
+        if old != new {
+            reasons.push(format!(
+                "{what} {} → {}",
+                old.unwrap_or("(none)"),
+                new.unwrap_or("(none)")
+            ));
+        }
+    };
+    match kind(after) {
+        "KubeadmControlPlane" => {
+            renamed("/spec/version", "version", &mut reasons);
+            renamed(
+                "/spec/machineTemplate/spec/infrastructureRef/name",
+                "machine template",
+                &mut reasons,
+            );
+            if changed("/spec/kubeadmConfigSpec") {
+                reasons.push("kubeadm configuration changed".to_owned());
+            }
+        }
+        "TalosControlPlane" => {
+            renamed("/spec/version", "version", &mut reasons);
+            renamed(
+                "/spec/infrastructureTemplate/name",
+                "machine template",
+                &mut reasons,
+            );
+            if changed("/spec/controlPlaneConfig") {
+                reasons.push("Talos configuration changed".to_owned());
+            }
+        }
+        _ => {
+            if !changed("/spec/template") {
+                return reasons;
+            }
+            renamed("/spec/template/spec/version", "version", &mut reasons);
+            renamed(
+                "/spec/template/spec/infrastructureRef/name",
+                "machine template",
+                &mut reasons,
+            );
+            renamed(
+                "/spec/template/spec/bootstrap/configRef/name",
+                "bootstrap config",
+                &mut reasons,
+            );
+            if reasons.is_empty() {
+                reasons.push("machine template spec changed".to_owned());
+            }
+        }
+    }
+    reasons
+}
+
+/// The cluster's Kubernetes version: the control plane's, else the first pool's.
+fn version(objects: &[Value]) -> Option<(&Value, &str)> {
+    let control_plane = objects.iter().find(|o| {
+        MACHINE_CONTROL_PLANES.contains(&kind(o)) || MANAGED_CONTROL_PLANES.contains(&kind(o))
+    });
+    if let Some(cp) = control_plane
+        && let Some(version) = cp["spec"]["version"].as_str()
+    {
+        return Some((cp, version));
+    }
+    objects
+        .iter()
+        .filter(|o| matches!(kind(o), "MachineDeployment" | "MachinePool"))
+        .find_map(|o| {
+            o["spec"]["template"]["spec"]["version"]
+                .as_str()
+                .map(|v| (o, v))
+        })
+}
+
+/// `v1.32.1` or `v1.32` (EKS) → (major, minor, patch).
+fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.strip_prefix('v').unwrap_or(text).split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let patch = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    parts.next().is_none().then_some((major, minor, patch))
+}
+
+fn version_step(from: &str, to: &str) -> Option<VersionStep> {
+    let (old, new) = (parse_version(from)?, parse_version(to)?);
+    if old == new {
+        return None;
+    }
+    let kind = if new < old {
+        StepKind::Downgrade
+    } else if new.0 != old.0 {
+        StepKind::Major
+    } else if new.1 == old.1 {
+        StepKind::Patch
+    } else if new.1 == old.1 + 1 {
+        StepKind::Minor
+    } else {
+        StepKind::SkipsMinor
+    };
+    Some(VersionStep {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        kind,
+        refused: matches!(
+            kind,
+            StepKind::SkipsMinor | StepKind::Downgrade | StepKind::Major
+        ),
+    })
+}
+
+fn refusal(step: &VersionStep, object: &Value) -> Diagnostic {
+    let message = match step.kind {
+        StepKind::SkipsMinor => {
+            let (from, to) = (
+                parse_version(&step.from).unwrap_or_default(),
+                parse_version(&step.to).unwrap_or_default(),
+            );
+            let skipped: Vec<String> = (from.1 + 1..to.1)
+                .map(|minor| format!("v{}.{minor}", from.0))
+                .collect();
+            format!(
+                "version {} → {} skips {}: refused, Kubernetes upgrades one minor version at a time (v{}.{} first)",
+                step.from,
+                step.to,
+                skipped.join(", "),
+                from.0,
+                from.1 + 1
+            )
+        }
+        StepKind::Downgrade => format!(
+            "version {} → {} is a downgrade: refused, Kubernetes cannot go back a version",
+            step.from, step.to
+        ),
+        _ => format!(
+            "version {} → {} changes the major version: refused",
+            step.from, step.to
+        ),
+    };
+    let key = ObjectKey::of(object);
+    let namespace = (!key.namespace.is_empty()).then_some(key.namespace.as_str());
+    Diagnostic::new(message)
+        .object(ObjectRef::new(key.kind.clone(), namespace, key.name))
+        .field(
+            if kind(object) == "MachineDeployment" || kind(object) == "MachinePool" {
+                "spec.template.spec.version"
+            } else {
+                "spec.version"
+            },
+        )
+}
+
+/// The impact of changing a cluster from `before` to `after` (either absent: created or
+/// deleted), with the refused version steps as problems.
+pub(crate) fn impact(
+    cluster: &str,
+    before: Option<&[Value]>,
+    after: Option<&[Value]>,
+) -> (Impact, Vec<Diagnostic>) {
+    let (before, after) = match (before, after) {
+        (Some(before), Some(after)) => (before, after),
+        (None, Some(objects)) | (Some(objects), None) => {
+            return (
+                Impact {
+                    machines: groups(objects, cluster),
+                    ..Impact::default()
+                },
+                Vec::new(),
+            );
+        }
+        (None, None) => return (Impact::default(), Vec::new()),
+    };
+    let mut impact = Impact::default();
+    let mut problems = Vec::new();
+    if let (Some((_, from)), Some((object, to))) = (version(before), version(after))
+        && let Some(step) = version_step(from, to)
+    {
+        if step.refused {
+            problems.push(refusal(&step, object));
+        }
+        impact.version = Some(step);
+    }
+    let mut rollouts: Vec<(bool, Rollout)> = Vec::new();
+    for object in after.iter().filter(|o| is_group(o)) {
+        let key = ObjectKey::of(object);
+        let Some(previous) = before.iter().find(|o| ObjectKey::of(o) == key) else {
+            continue;
+        };
+        let group = group_label(object, cluster);
+        let (old_count, new_count) = (replicas(previous), replicas(object));
+        if old_count != new_count {
+            impact.scaling.push(Scaling {
+                group: group.clone(),
+                from: old_count,
+                to: new_count,
+            });
+        }
+        let reasons = roll_reasons(previous, object);
+        if !reasons.is_empty() {
+            rollouts.push((
+                !MACHINE_CONTROL_PLANES.contains(&kind(object)),
+                Rollout {
+                    group,
+                    object: format!("{} {}", key.kind, key.name),
+                    machines: old_count,
+                    max_surge: max_surge(object),
+                    reasons,
+                },
+            ));
+        }
+    }
+    rollouts.sort_by_key(|(worker, _)| *worker);
+    impact.rollouts = rollouts.into_iter().map(|(_, r)| r).collect();
+    impact.surge_vms = impact
+        .rollouts
+        .iter()
+        .filter_map(|r| r.max_surge)
+        .max()
+        .unwrap_or(0);
+    impact.surge_vms_concurrent = impact.rollouts.iter().filter_map(|r| r.max_surge).sum();
+    (impact, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_steps() {
+        let kind = |from, to| version_step(from, to).map(|s| (s.kind, s.refused));
+        assert_eq!(kind("v1.32.1", "v1.32.1"), None);
+        assert_eq!(kind("v1.32.1", "v1.32.4"), Some((StepKind::Patch, false)));
+        assert_eq!(kind("v1.32.1", "v1.33.0"), Some((StepKind::Minor, false)));
+        assert_eq!(
+            kind("v1.32.1", "v1.34.0"),
+            Some((StepKind::SkipsMinor, true))
+        );
+        assert_eq!(
+            kind("v1.32.1", "v1.31.9"),
+            Some((StepKind::Downgrade, true))
+        );
+        assert_eq!(
+            kind("v1.32.4", "v1.32.1"),
+            Some((StepKind::Downgrade, true))
+        );
+        assert_eq!(kind("v1.32.1", "v2.0.0"), Some((StepKind::Major, true)));
+        assert_eq!(kind("v1.32", "v1.33"), Some((StepKind::Minor, false)));
+    }
+
+    #[test]
+    fn the_refusal_names_the_skipped_minors() {
+        let step = version_step("v1.31.2", "v1.34.0").unwrap_or_else(|| panic!("a step"));
+        let object = serde_json::json!({
+            "apiVersion": "controlplane.cluster.x-k8s.io/v1beta2", "kind": "KubeadmControlPlane",
+            "metadata": { "name": "p-control-plane", "namespace": "p-cluster" },
+        });
+        let problem = refusal(&step, &object);
+        assert_eq!(
+            problem.to_string(),
+            "KubeadmControlPlane p-cluster/p-control-plane: spec.version: version v1.31.2 → v1.34.0 skips v1.32, v1.33: refused, Kubernetes upgrades one minor version at a time (v1.32 first)"
+        );
+    }
+}
