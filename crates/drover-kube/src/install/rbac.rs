@@ -7,7 +7,9 @@
 //! - the rules of the Roles drover renders (the KubeVirt cloud controller's), which RBAC requires
 //!   the creator of a Role to hold;
 //! - WorkloadClusters read, watched, patched (finalizer) with their `status` and `finalizers`;
-//!   Environments and Infrastructures read and watched; events created and patched;
+//!   Environments and Infrastructures read and watched, Environments' `status` patched (the
+//!   promotion state); CAPI Machines read (upgrade progress, remediation); events created and
+//!   patched;
 //! - Secrets: `get` cluster-wide and nothing else (CAPI's kubeconfig Secret is read by name; no
 //!   `list`/`watch`, so the controller cannot enumerate Secrets), and `get`/`create`/`patch`/
 //!   `delete` only in the Argo CD namespaces, for the cluster registration Secrets;
@@ -51,6 +53,14 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
             &[&plural::<Environment>(), &plural::<Infrastructure>()],
             &["get", "list", "watch"],
         ),
+        // The Environment controller writes the promotion state.
+        rule(
+            &group,
+            &[&format!("{}/status", plural::<Environment>())],
+            &["get", "patch"],
+        ),
+        // Machines are read (never written) to follow an upgrade and spot remediation.
+        rule("cluster.x-k8s.io", &["machines"], &["get", "list"]),
         rule("events.k8s.io", &["events"], &["create", "patch"]),
         rule("", &["secrets"], &["get"]),
     ];

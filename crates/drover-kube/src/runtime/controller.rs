@@ -6,6 +6,9 @@
 //! | Environment, Infrastructure | cluster | the claims that reference it |
 //! | CAPI `Cluster`, `KubeadmControlPlane`, `MachineDeployment` — metadata only, labelled `app.kubernetes.io/managed-by=drover` | all namespaces | the claim named by its `drover.dev/cluster` label |
 //!
+//! Next to it runs the Environment controller (see [`crate::environment`]): Environments, and the
+//! claims mapped by `environments_for_claim`, trigger a re-evaluation of the promotion gate.
+//!
 //! Every watch restarts with backoff on errors (a `410 Gone` relists), and claims,
 //! Environments and Infrastructures are cached in reflector stores; readiness waits for those
 //! three to finish their first list. CAPI's kubeconfig Secrets are not watched: that would need
@@ -26,12 +29,14 @@ use kube::{Client, ResourceExt as _};
 
 use super::health::Health;
 use crate::context::Context;
+use crate::environment::EnvironmentError;
 use crate::error::ReconcileError;
 use crate::resources::kind_info;
 use crate::watches::{
-    claims_for_environment, claims_for_infrastructure, claims_for_object, watched_labels,
+    claims_for_environment, claims_for_infrastructure, claims_for_object, environments_for_claim,
+    watched_labels,
 };
-use crate::{error_policy, reconcile};
+use crate::{environment_error_policy, error_policy, reconcile, reconcile_environment};
 
 /// The CAPI kinds whose changes trigger a reconcile of their claim (watched metadata-only).
 pub const WATCHED_KINDS: [&str; 3] = ["Cluster", "KubeadmControlPlane", "MachineDeployment"];
@@ -41,6 +46,83 @@ pub const WATCHED_KINDS: [&str; 3] = ["Cluster", "KubeadmControlPlane", "Machine
 /// `concurrency` caps reconciles running at once (different claims; one claim is never
 /// reconciled twice at once).
 pub async fn run(
+    client: Client,
+    context: Arc<Context>,
+    concurrency: u16,
+    health: Arc<Health>,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    // One shutdown signal stops both controllers.
+    let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+    futures::future::join(
+        run_claims(
+            client.clone(),
+            Arc::clone(&context),
+            concurrency,
+            health,
+            shutdown.clone(),
+        ),
+        run_environments(client, context, concurrency, shutdown),
+    )
+    .await;
+}
+
+/// The Environment controller: evaluates each Environment's promotion gate and upgrade wave from
+/// its claims and writes its status. Triggered by the Environment and by every claim whose state
+/// it depends on (its own claims, and those of the environment it promotes from).
+async fn run_environments(
+    client: Client,
+    context: Arc<Context>,
+    concurrency: u16,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let (environments, writer) = reflector::store::<Environment>();
+    let environment_events = watcher(
+        Api::<Environment>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .reflect(writer)
+    .applied_objects();
+    let claim_events = watcher(
+        Api::<WorkloadCluster>::all(client),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .touched_objects();
+    Controller::for_stream(environment_events, environments.clone())
+        .with_config(controller::Config::default().concurrency(concurrency))
+        .watches_stream(claim_events, move |claim: WorkloadCluster| {
+            environments_for_claim(&claim, &environments.state())
+        })
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile_environment, environment_error_policy, context)
+        .for_each(|result| {
+            if let Err(error) = result {
+                log_environment_error(&error);
+            }
+            std::future::ready(())
+        })
+        .await;
+    tracing::info!("environment controller stopped");
+}
+
+fn log_environment_error(error: &controller::Error<EnvironmentError, watcher::Error>) {
+    match error {
+        controller::Error::ReconcilerFailed(error, environment) => {
+            tracing::debug!(environment = %environment.name, %error, "environment reconcile failed");
+        }
+        controller::Error::QueueError(error) => {
+            tracing::warn!(%error, "environment watch failed; retrying with backoff");
+        }
+        controller::Error::ObjectNotFound(_) | controller::Error::RunnerError(_) => {
+            tracing::debug!(%error, "environment controller");
+        }
+    }
+}
+
+/// The WorkloadCluster controller.
+async fn run_claims(
     client: Client,
     context: Arc<Context>,
     concurrency: u16,
