@@ -17,6 +17,9 @@
 //! [`error_policy`] plug into `kube::runtime::Controller`; [`watches`] has the selectors and
 //! mappers for the secondary watches; [`Context`] carries the client, events, settings and
 //! [`Metrics`].
+//!
+//! Apart from the controller, [`fleet`] holds the CLI's read-only queries of a management
+//! cluster (`drover get`, `describe`, `wait`, `kubeconfig`).
 
 pub mod apply;
 pub mod build;
@@ -25,6 +28,7 @@ pub mod deletion;
 pub mod dereference;
 pub mod error;
 pub mod finalizer;
+pub mod fleet;
 pub mod inventory;
 pub mod metrics;
 pub mod pause;

@@ -1,8 +1,13 @@
 //! One module per subcommand.
 
 mod crds;
+mod describe;
+mod fleet_client;
+mod get;
+mod kubeconfig;
 mod render;
 mod validate;
+mod wait;
 
 use std::process::ExitCode;
 
@@ -14,5 +19,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Crds(args) => crds::run(&args),
+        Command::Get(args) => get::run(&args),
+        Command::Describe(args) => describe::run(&args),
+        Command::Wait(args) => wait::run(&args),
+        Command::Kubeconfig(args) => kubeconfig::run(&args),
     }
 }
