@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod diagnostics;
 pub mod fixtures;
 pub mod fleet;
+pub mod fleetview;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
 pub mod duration;

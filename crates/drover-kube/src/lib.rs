@@ -26,6 +26,9 @@
 //! promotion gate and the wave of upgrades from the claims' status and writes the Environment's
 //! status, which the claims' versions stage reads ([`reconcile_environment`],
 //! [`environment_error_policy`]).
+//!
+//! Apart from the controllers, [`fleet`] holds the CLI's read-only queries of a management
+//! cluster (`drover get`, `describe`, `wait`, `kubeconfig`).
 
 pub mod apply;
 pub mod build;
@@ -35,6 +38,7 @@ pub mod dereference;
 pub mod environment;
 pub mod error;
 pub mod finalizer;
+pub mod fleet;
 pub mod install;
 pub mod inventory;
 pub mod metrics;

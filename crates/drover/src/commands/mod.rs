@@ -2,10 +2,15 @@
 
 mod controller;
 mod crds;
+mod describe;
+mod fleet_client;
+mod get;
 mod install;
+mod kubeconfig;
 mod plan;
 mod render;
 mod validate;
+mod wait;
 
 use std::process::ExitCode;
 
@@ -20,5 +25,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Crds(args) => crds::run(&args),
         Command::Controller(args) => controller::run(&args),
         Command::Install(args) => install::run(&args),
+        Command::Get(args) => get::run(&args),
+        Command::Describe(args) => describe::run(&args),
+        Command::Wait(args) => wait::run(&args),
+        Command::Kubeconfig(args) => kubeconfig::run(&args),
     }
 }

@@ -5,7 +5,7 @@ use http::{Response, StatusCode};
 use kube::client::Body;
 use serde_json::{Value, json};
 
-use super::route::{Route, Served, parse_path, parse_query, selector_matches};
+use super::route::{Route, Served, fields_match, parse_path, parse_query, selector_matches};
 use super::{Key, Recorded, State, ssa};
 
 fn respond(status: u16, body: &Value) -> Response<Body> {
@@ -98,11 +98,13 @@ impl State {
             body: body.clone(),
         });
 
-        if let Some(index) = self
-            .failures
-            .iter()
-            .position(|f| f.method == method && path.ends_with(&f.path_suffix))
-        {
+        if let Some(index) = self.failures.iter().position(|f| {
+            f.method == method
+                && path.ends_with(&f.path_suffix)
+                && f.query_key
+                    .as_ref()
+                    .is_none_or(|key| query.contains_key(key))
+        }) {
             let failure = self.failures[index].clone();
             if failure.count <= 1 {
                 self.failures.remove(index);
@@ -164,12 +166,14 @@ impl State {
         query: &std::collections::BTreeMap<String, String>,
     ) -> Response<Body> {
         let selector = query.get("labelSelector").cloned().unwrap_or_default();
+        let fields = query.get("fieldSelector").cloned().unwrap_or_default();
         let mut items: Vec<Value> = self
             .objects
             .iter()
             .filter(|((g, p, _, _), _)| *g == route.group && *p == route.plural)
             .filter(|((_, _, ns, _), _)| route.namespace.as_ref().is_none_or(|want| want == ns))
             .filter(|(_, o)| selector_matches(&selector, &o["metadata"]["labels"]))
+            .filter(|(_, o)| fields_match(&fields, o))
             .map(|(_, o)| o.clone())
             .collect();
         if route.group.is_empty() {

@@ -1,12 +1,14 @@
 //! A fake Kubernetes API server behind `tower_test::mock::pair()` (the kube-rs ApiServerVerifier
 //! pattern), stateful so multi-step scenarios run against what earlier reconciles wrote.
 //!
-//! It serves GET, LIST (label selectors, `limit`/`continue` pagination), PATCH (server-side
-//! apply with field managers, JSON patch, merge patch; `/status`; `dryRun=All` answers without
-//! storing anything), DELETE (UID preconditions, finalizers) and event POSTs, records every request, and answers requests to kinds it does not
-//! serve with 404. Anything else drover should never send (PUT, POST of objects, a patch without
-//! field manager, an unknown content type) is recorded as a violation, which
-//! [`FakeApi::assert_clean`] turns into a test failure; tests assert the exact sequence of writes.
+//! It serves GET, LIST (label selectors, `metadata.name`/`metadata.namespace` field selectors,
+//! `limit`/`continue` pagination), PATCH (server-side apply with field managers, JSON patch,
+//! merge patch; `/status`; `dryRun=All` answers without storing anything), DELETE (UID
+//! preconditions, finalizers) and event POSTs, records every request, and answers requests to
+//! kinds it does not serve with 404. Anything else drover should never send (PUT, POST of
+//! objects, a patch without field manager, an unknown content type) is recorded as a violation,
+//! which [`FakeApi::assert_clean`] turns into a test failure; tests assert the exact sequence of
+//! writes.
 
 mod handle;
 pub mod route;
@@ -63,6 +65,8 @@ pub struct Failure {
     pub status: u16,
     pub body: Value,
     pub count: u32,
+    /// Only requests whose query has this parameter (e.g. `continue`) fail.
+    pub query_key: Option<String>,
 }
 
 /// Objects by (group, plural, namespace, name).
@@ -190,6 +194,29 @@ impl FakeApi {
             status,
             body,
             count,
+            query_key: None,
+        });
+    }
+
+    /// As [`FakeApi::fail`], for requests whose query carries the parameter `query_key` only
+    /// (e.g. list pages after the first: `continue`). Used by the fleet tests, which share the fake.
+    #[allow(dead_code)]
+    pub fn fail_with_query(
+        &self,
+        method: &str,
+        path_suffix: &str,
+        query_key: &str,
+        status: u16,
+        body: Value,
+        count: u32,
+    ) {
+        self.lock().failures.push(Failure {
+            method: method.to_owned(),
+            path_suffix: path_suffix.to_owned(),
+            status,
+            body,
+            count,
+            query_key: Some(query_key.to_owned()),
         });
     }
 

@@ -69,6 +69,8 @@ pub fn default_served() -> Vec<Served> {
     served.extend([
         Served::new("cluster.x-k8s.io/v1beta2", "Machine", "machines", true),
         Served::new("v1", "Secret", "secrets", true),
+        // Not rendered by drover, but read by the fleet view (`describe cluster`).
+        Served::new("cluster.x-k8s.io/v1beta2", "Machine", "machines", true),
         Served::new("events.k8s.io/v1", "Event", "events", true),
         Served::new(
             "drover.dev/v1alpha1",
@@ -161,6 +163,26 @@ pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
             None => (percent_decode(pair), String::new()),
         })
         .collect()
+}
+
+/// Whether `object` matches a field selector on `metadata.name` / `metadata.namespace` (the
+/// fields every resource supports); other fields are not filtered on.
+pub fn fields_match(selector: &str, object: &serde_json::Value) -> bool {
+    selector.split(',').filter(|t| !t.is_empty()).all(|term| {
+        let (field, want, equal) = match term.split_once("!=") {
+            Some((f, v)) => (f, v, false),
+            None => match term.split_once("==").or_else(|| term.split_once('=')) {
+                Some((f, v)) => (f, v, true),
+                None => return true,
+            },
+        };
+        let have = match field.trim() {
+            "metadata.name" => object["metadata"]["name"].as_str(),
+            "metadata.namespace" => object["metadata"]["namespace"].as_str(),
+            _ => return true,
+        };
+        (have == Some(want.trim())) == equal
+    })
 }
 
 /// Whether `labels` match an equality-based selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`).
