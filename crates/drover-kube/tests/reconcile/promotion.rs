@@ -64,6 +64,8 @@ struct Fleet {
     fake: FakeApi,
     clock: Arc<AtomicI64>,
     ctx: Arc<Context>,
+    /// Every request of every reconcile so far, for the RBAC check.
+    seen: std::cell::RefCell<Vec<crate::fake::Recorded>>,
 }
 
 impl Fleet {
@@ -78,7 +80,12 @@ impl Fleet {
         }
         let clock = Arc::new(AtomicI64::new(T0));
         let ctx = Self::controller(&fake, &clock);
-        Self { fake, clock, ctx }
+        Self {
+            fake,
+            clock,
+            ctx,
+            seen: std::cell::RefCell::default(),
+        }
     }
 
     /// A controller process: a new context (nothing kept in memory), the same clock.
@@ -130,9 +137,22 @@ impl Fleet {
         self.environment(name).status.expect("environment status")
     }
 
+    /// Moves the requests recorded so far into `seen` and clears the fake's record.
+    fn keep_requests(&self) {
+        self.seen.borrow_mut().extend(self.fake.requests());
+        self.fake.clear_requests();
+    }
+
+    /// Asserts that `drover install`'s RBAC allows every request made so far.
+    fn assert_rbac_allows_everything(&self) {
+        self.keep_requests();
+        let denied = crate::rbac::denied_by_install(&self.seen.borrow());
+        assert!(denied.is_empty(), "denied:\n{}", denied.join("\n"));
+    }
+
     /// One claim reconcile; returns the writes it made (`METHOD path`).
     async fn reconcile_claim(&self, name: &str) -> Vec<String> {
-        self.fake.clear_requests();
+        self.keep_requests();
         let run = drover_kube::reconcile(Arc::new(self.claim(name)), Arc::clone(&self.ctx));
         tokio::time::timeout(Duration::from_secs(10), run)
             .await
@@ -153,7 +173,7 @@ impl Fleet {
     }
 
     async fn reconcile_environment(&self, name: &str) -> Action {
-        self.fake.clear_requests();
+        self.keep_requests();
         let run = drover_kube::reconcile_environment(
             Arc::new(self.environment(name)),
             Arc::clone(&self.ctx),
@@ -425,6 +445,7 @@ async fn dev_soaks_the_version_then_staging_promotes_it() {
     fleet.reconcile_claim("api-stg").await;
     assert_eq!(fleet.kcp_version("api-stg"), "v1.33.1", "staging moves");
     assert_eq!(fleet.status("api-stg").phase, Some(Phase::Upgrading));
+    fleet.assert_rbac_allows_everything();
 }
 
 #[tokio::test]
@@ -527,6 +548,7 @@ async fn a_remediated_machine_fails_the_upgrade_and_halts_the_wave() {
     assert_eq!(fleet.environment_status("dev").upgrading, ["team-a/b"]);
     fleet.reconcile_claim("b").await;
     assert_eq!(fleet.kcp_version("b"), "v1.33.1");
+    fleet.assert_rbac_allows_everything();
 }
 
 #[tokio::test]

@@ -95,6 +95,21 @@ fn allowed(manifests: &[Value], access: &Access, verb: &str) -> bool {
     })
 }
 
+/// The requests (as `verb access (request line)`) the default install's RBAC would refuse.
+pub(crate) fn denied_by_install(requests: &[Recorded]) -> Vec<String> {
+    let manifests = install::manifests(&InstallOptions::default()).expect("manifests");
+    let mut denied = Vec::new();
+    for request in requests {
+        let access = access(request);
+        for verb in &access.verbs {
+            if !allowed(&manifests, &access, verb) {
+                denied.push(format!("{verb} {access:?} ({})", request.line()));
+            }
+        }
+    }
+    denied
+}
+
 #[tokio::test]
 async fn the_installed_rbac_allows_every_request_of_a_claims_life() {
     let world = World::new(claim());
