@@ -418,3 +418,34 @@ fn provider_networking_and_ingress_are_refused_naming_the_provider() {
         "nothing renders for a claim with issues"
     );
 }
+
+#[test]
+fn sizes_need_cpu_memory_and_disk_and_no_instance_type() {
+    let mut infra = kubevirt_infrastructure();
+    infra.spec.sizes.insert(
+        "cloudy".to_owned(),
+        drover_api::infrastructure::Size {
+            cpu: Some(4),
+            memory: Some("16Gi".to_owned()),
+            disk: None,
+            instance_type: Some("m6i.xlarge".to_owned()),
+        },
+    );
+    let wc = with_workers(prod(), &[("md-0", 2, "cloudy")]);
+    let cluster = fixtures::resolved(&wc, &environment("production", "v1.32.1"), &infra);
+    let issues = drover_core::providers::provider_for(&cluster.provider).check(&cluster);
+    let messages: Vec<&str> = issues
+        .iter()
+        .filter(|i| i.field == "spec.workers[0].size")
+        .map(|i| i.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{issues:?}");
+    assert!(
+        messages[0].contains("has no disk") && messages[0].contains("`kubevirt`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("instanceType") && messages[1].contains("`kubevirt`"),
+        "{messages:?}"
+    );
+}

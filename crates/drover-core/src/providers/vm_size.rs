@@ -1,5 +1,5 @@
 //! Size checks shared by the providers whose machines are VMs sized by vCPU, memory and disk
-//! (Proxmox, vSphere): every size needs all three, and none may name a cloud instance type.
+//! (KubeVirt, Proxmox, vSphere): every size needs all three, and none may name a cloud instance type.
 
 use super::Issue;
 use crate::resolve::ResolvedSize;

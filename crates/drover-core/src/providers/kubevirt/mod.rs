@@ -12,11 +12,12 @@ use drover_api::infrastructure::{KubevirtInfrastructure, ServiceType};
 use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use serde_json::json;
 
+use super::vm_size::{VmSizeRules, check_vm_size};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
-use crate::resolve::{ResolvedCluster, ResolvedSize};
+use crate::resolve::ResolvedCluster;
 use machine_template::{Role, machine_template};
 
 /// apiVersion of CAPK's kinds.
@@ -50,37 +51,12 @@ impl<'a> Kubevirt<'a> {
     }
 }
 
-fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
-    let mut missing = Vec::new();
-    if size.cpu.is_none() {
-        missing.push("cpu");
-    }
-    if size.memory.is_none() {
-        missing.push("memory");
-    }
-    if size.disk.is_none() {
-        missing.push("disk");
-    }
-    if !missing.is_empty() {
-        issues.push(Issue::new(
-            field,
-            format!(
-                "size `{}` has no {} (KubeVirt VMs need cpu, memory and disk)",
-                size.name,
-                missing.join(", ")
-            ),
-        ));
-    }
-    if size.instance_type.is_some() {
-        issues.push(Issue::new(
-            field,
-            format!(
-                "size `{}` sets instanceType, which KubeVirt does not use",
-                size.name
-            ),
-        ));
-    }
-}
+/// KubeVirt VMs take any whole number of cores and any disk of at least 1 GiB.
+const VM_SIZES: VmSizeRules = VmSizeRules {
+    provider: "kubevirt",
+    min_cpu: 1,
+    min_disk_gib: 1,
+};
 
 impl Provider for Kubevirt<'_> {
     fn kind(&self) -> ProviderKind {
@@ -107,16 +83,18 @@ impl Provider for Kubevirt<'_> {
                 "a host name is only used with Ingress access, which provider `kubevirt` does not support",
             ));
         }
-        check_size(
+        check_vm_size(
             &mut issues,
             "spec.controlPlane.size",
             &cluster.control_plane.size,
+            VM_SIZES,
         );
         for (index, pool) in cluster.workers.iter().enumerate() {
-            check_size(
+            check_vm_size(
                 &mut issues,
                 &format!("spec.workers[{index}].size"),
                 &pool.size,
+                VM_SIZES,
             );
         }
         issues
