@@ -9,6 +9,7 @@
 //! | resolve + provider checks (pure) | [`validate`] | nothing |
 //! | versions: upgrade steps, promotion, window (pure) | [`upgrade`] | nothing |
 //! | render + registration Secret (pure) | [`build`] (+ [`registration`]) | nothing |
+//! | capacity admission of a new or growing cluster | [`admission`] | nothing |
 //! | finalizer before anything is created | [`finalizer`] | claim metadata |
 //! | server-side apply of what differs | [`apply`] | rendered objects, Argo CD Secret |
 //! | delete what is no longer desired | [`prune`] | deletes |
@@ -30,6 +31,7 @@
 //! Apart from the controllers, [`fleet`] holds the CLI's read-only queries of a management
 //! cluster (`drover get`, `describe`, `wait`, `kubeconfig`).
 
+pub mod admission;
 pub mod apply;
 pub mod build;
 pub mod context;

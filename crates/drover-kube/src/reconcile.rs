@@ -9,11 +9,15 @@
 //!    │ valid
 //! versions ─(downgrade)─► status Valid=False
 //!    │
-//! finalizer ─► build ─► apply ─► prune ─► status
+//! build ─► admission ─(new or growing, does not fit)─► status CapacityAvailable=False, nothing
+//!    │ fits, not planned or not growing                 else written
+//!    │
+//! finalizer ─► apply ─► prune ─► status
 //! ```
 //!
 //! `versions` ([`crate::upgrade`]) decides which version each part of the cluster is rendered at:
-//! what runs, or the next step of an upgrade the environment allows.
+//! what runs, or the next step of an upgrade the environment allows. `admission`
+//! ([`crate::admission`]) checks a new or growing cluster fits on its infrastructure.
 //!
 //! Each write is made only when needed, so a reconcile that finds everything in place makes no
 //! write request at all.
@@ -23,12 +27,14 @@ use std::time::{Duration, Instant};
 
 use drover_api::{Phase, WorkloadCluster};
 use drover_core::naming;
-use drover_core::status::{self as core_status, Registration, StatusInput, Validity};
+use drover_core::status::{self as core_status, Capacity, Registration, StatusInput, Validity};
+use drover_core::upgrade::UpgradeReport;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::controller::Action;
 use serde_json::Value;
 use tracing::Instrument;
 
+use crate::admission::admission;
 use crate::apply;
 use crate::build::{RegistrationPlan, build};
 use crate::context::{Context, Settings};
@@ -148,8 +154,13 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         Ok(report) => report,
         Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
     };
-    finalizer::ensure(&claims, claim).await?;
     let desired = build(&cluster, observed.kubeconfig.as_ref())?;
+    let capacity = admission(ctx, claim, &observed, &cluster, &desired.objects).await?;
+    if !capacity.admitted() {
+        let wanted = core_status::Desired::of(&cluster);
+        return report_refused(ctx, claim, &observed, &wanted, &upgrade, &capacity).await;
+    }
+    finalizer::ensure(&claims, claim).await?;
 
     let mut applied =
         apply::apply_objects(ctx.client(), &desired.objects, &observed.inventory).await?;
@@ -182,6 +193,7 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         created: observed.capi_cluster().is_some() || !applied.is_empty(),
         now: &ctx.now(),
         upgrade: Some(&upgrade),
+        capacity: Some(&capacity),
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(Action::requeue(if new_status.phase == Some(Phase::Ready) {
@@ -217,25 +229,17 @@ async fn report_invalid(
         reason = invalid.reason(),
         "claim is not valid; writing nothing but its status"
     );
-    let registration = match &observed.argocd_secret {
-        Some(secret) => Registration::Registered {
-            namespace: secret.0["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        },
-        None => Registration::Disabled,
-    };
     let new_status = core_status::compute(&StatusInput {
         generation: claim.metadata.generation,
         previous: claim.status.as_ref(),
         validity: &invalid.validity(),
         desired: None,
         observed: &observed.for_status(),
-        registration,
+        registration: live_registration(observed),
         created: observed.capi_cluster().is_some(),
         now: &ctx.now(),
         upgrade: None,
+        capacity: None,
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(if invalid.is_missing_reference() {
@@ -243,6 +247,51 @@ async fn report_invalid(
     } else {
         Action::await_change()
     })
+}
+
+/// Claim refused by the capacity admission: `CapacityAvailable` not true in the status and
+/// nothing else written (no finalizer, apply or prune), so a new claim stays `Pending` and a
+/// grown cluster keeps running as it is. Capacity may free up when other claims shrink or go
+/// (and a changed Infrastructure requeues the claim at once): look again slowly.
+async fn report_refused(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    observed: &Observed,
+    wanted: &core_status::Desired,
+    upgrade: &UpgradeReport,
+    capacity: &Capacity,
+) -> Result<Action, ReconcileError> {
+    tracing::info!(
+        ?capacity,
+        "claim is not admitted on its infrastructure; writing nothing but its status"
+    );
+    let new_status = core_status::compute(&StatusInput {
+        generation: claim.metadata.generation,
+        previous: claim.status.as_ref(),
+        validity: &Validity::Valid,
+        desired: Some(wanted),
+        observed: &observed.for_status(),
+        registration: live_registration(observed),
+        created: observed.capi_cluster().is_some(),
+        now: &ctx.now(),
+        upgrade: Some(upgrade),
+        capacity: Some(capacity),
+    });
+    status::write(ctx, claim, &new_status).await?;
+    Ok(Action::requeue(ctx.settings().missing_reference_requeue))
+}
+
+/// The registration as it stands, for a reconcile that writes nothing but the status.
+fn live_registration(observed: &Observed) -> Registration {
+    match &observed.argocd_secret {
+        Some(secret) => Registration::Registered {
+            namespace: secret.0["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        None => Registration::Disabled,
+    }
 }
 
 /// Paused claim: pause the CAPI Cluster if it is not, write nothing else.

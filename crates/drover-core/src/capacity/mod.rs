@@ -10,6 +10,8 @@
 //!   cluster, all or nothing), and a spreading (worst-fit) placement tried when best fit leaves
 //!   a host that cannot be drained;
 //! - `drain`: the N+1 check;
+//! - `footprint`: the vCPU and memory a set of cluster objects requests, so the controller can
+//!   tell whether a cluster grows;
 //! - [`report`]: the report types; [`svg`]: the per-host chart.
 //!
 //! Entry points: [`plan`] for a whole infrastructure (`drover plan --capacity`) and [`admit`]
@@ -18,12 +20,14 @@
 //! providers place machines themselves and get [`CapacityPlan::NotPlanned`].
 
 mod drain;
+mod footprint;
 pub mod model;
 mod placement;
 pub mod report;
 pub mod svg;
 
 pub use drain::DrainCheck;
+pub use footprint::footprint;
 pub use model::{
     ClusterDemand, HostSpec, MILLIS_PER_CPU, Ratios, Resources, VmDemand, VmRole, cluster_demand,
     control_plane_surges,

@@ -5,7 +5,7 @@
 use drover_api::{Condition, ConditionStatus, ConditionType, WorkloadClusterStatus};
 
 use super::capi::{CapiCondition, ClusterView, ControlPlaneView, Replicas};
-use super::{Desired, Registration, Validity};
+use super::{Capacity, Desired, REASON_INSUFFICIENT_CAPACITY, Registration, Validity};
 
 /// A condition without its timestamps.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +48,45 @@ pub(crate) fn valid(validity: &Validity) -> Draft {
             message.clone(),
         ),
     }
+}
+
+/// `CapacityAvailable` from the admission outcome; `None` (not decided, invalid claim) keeps
+/// the previous condition, if any.
+pub(crate) fn capacity_available(
+    capacity: Option<&Capacity>,
+    previous: Option<&WorkloadClusterStatus>,
+) -> Option<Draft> {
+    let type_ = ConditionType::CapacityAvailable;
+    let before = previous
+        .and_then(|p| p.conditions.iter().find(|c| c.type_ == type_))
+        .map(|c| Draft::new(c.type_, c.status, &c.reason, c.message.clone()));
+    let Some(capacity) = capacity else {
+        return before;
+    };
+    Some(match capacity {
+        Capacity::Fits(message) => Draft::new(type_, ConditionStatus::True, "Fits", message),
+        Capacity::Insufficient(message) => Draft::new(
+            type_,
+            ConditionStatus::False,
+            REASON_INSUFFICIENT_CAPACITY,
+            message,
+        ),
+        Capacity::Unknown(message) => {
+            Draft::new(type_, ConditionStatus::Unknown, "CapacityUnknown", message)
+        }
+        Capacity::NotPlanned(message) => {
+            Draft::new(type_, ConditionStatus::True, "NotPlanned", message)
+        }
+        Capacity::NotGrowing => match before {
+            Some(draft) if draft.is_true() => draft,
+            _ => Draft::new(
+                type_,
+                ConditionStatus::True,
+                "NotGrowing",
+                "the cluster does not grow beyond what runs; existing clusters are never evicted",
+            ),
+        },
+    })
 }
 
 /// Status of a CAPI condition as ours (`Unknown` for anything unexpected).

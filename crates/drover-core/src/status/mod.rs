@@ -3,7 +3,8 @@
 //! The controller observes the live CAPI objects (the `Cluster`, its control plane and
 //! MachineDeployments, whether the kubeconfig Secret exists), validates the claim, applies, and
 //! then hands everything to [`compute`], which returns the complete status: `phase`,
-//! `observedGeneration`, the conditions (`Valid`, `InfrastructureReady`, `ControlPlaneReady`,
+//! `observedGeneration`, the conditions (`Valid`, `CapacityAvailable`, `InfrastructureReady`,
+//! `ControlPlaneReady`,
 //! `WorkersReady`, `KubeconfigExported`, `Registered`, `Ready`), endpoint, versions and machine
 //! counts. `now` is a parameter, and a condition keeps its `lastTransitionTime` unless its status
 //! changed, so computing the status twice from the same observation gives the same result: the
@@ -95,6 +96,40 @@ pub enum Registration {
     },
 }
 
+/// Reason of `CapacityAvailable=False`: the claim does not fit next to the other clusters.
+pub const REASON_INSUFFICIENT_CAPACITY: &str = "InsufficientCapacity";
+
+/// The controller's admission of the claim on its infrastructure, for `CapacityAvailable`.
+///
+/// Admission runs only when it matters: a new claim or a cluster that grows (its rendered
+/// objects request more vCPU or memory than its live ones) on a KubeVirt infrastructure with
+/// hosts. Everything else is [`Capacity::NotGrowing`] or [`Capacity::NotPlanned`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    /// Checked: the claim fits with the other clusters (`True`, reason `Fits`).
+    Fits(String),
+    /// Checked: it does not; nothing new was created or grown (`False`,
+    /// [`REASON_INSUFFICIENT_CAPACITY`]). The message has the numbers.
+    Insufficient(String),
+    /// Could not be checked (an unusable host quantity or overcommit ratio); nothing new was
+    /// created or grown (`Unknown`, reason `CapacityUnknown`).
+    Unknown(String),
+    /// The infrastructure is not planned (no hosts, or a provider that places machines itself):
+    /// `True`, reason `NotPlanned`.
+    NotPlanned(String),
+    /// Not checked: the cluster does not grow, and existing clusters are never evicted. Keeps a
+    /// previous `True` condition as it was; otherwise `True`, reason `NotGrowing`.
+    NotGrowing,
+}
+
+impl Capacity {
+    /// Whether the claim may be created or grown: not when it does not fit or could not be
+    /// checked.
+    pub fn admitted(&self) -> bool {
+        !matches!(self, Capacity::Insufficient(_) | Capacity::Unknown(_))
+    }
+}
+
 /// The live CAPI objects of the cluster, as JSON.
 #[derive(Clone, Debug, Default)]
 pub struct Observed<'a> {
@@ -131,6 +166,9 @@ pub struct StatusInput<'a> {
     /// The upgrade decision, when the claim is valid. Without it the previous upgrade record is
     /// kept and the phase compares the desired version with the control plane's.
     pub upgrade: Option<&'a UpgradeReport>,
+    /// The admission outcome, when the claim is valid. Without it the previous
+    /// `CapacityAvailable` condition is kept (none if there was none).
+    pub capacity: Option<&'a Capacity>,
 }
 
 /// Computes the full status of a claim that is not being deleted.
@@ -147,13 +185,17 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
         .map(|md| Replicas::from_object(md))
         .collect();
 
-    let mut drafts = vec![
-        conditions::valid(input.validity),
+    let mut drafts = vec![conditions::valid(input.validity)];
+    drafts.extend(conditions::capacity_available(
+        input.capacity,
+        input.previous,
+    ));
+    drafts.extend([
         conditions::infrastructure_ready(cluster.as_ref()),
         conditions::control_plane_ready(cluster.as_ref(), control_plane.as_ref(), input.desired),
         conditions::workers_ready(cluster.as_ref(), &pools, input.desired),
         conditions::kubeconfig_exported(input.observed.kubeconfig_exported),
-    ];
+    ]);
     drafts.extend(conditions::registered(&input.registration));
     let ready = conditions::ready(&drafts);
     let is_ready = ready.status == ConditionStatus::True;
@@ -354,7 +396,8 @@ pub struct Transition {
 }
 
 /// Condition changes worth an event: a reported condition whose status changed, and a newly
-/// reported `Valid=False` (the claim was invalid from the start). Newly reported conditions are
+/// reported `Valid=False` or `CapacityAvailable=False` (the claim was invalid, or refused, from
+/// the start). Newly reported conditions are
 /// otherwise not events: a new claim would get one per condition.
 pub fn transitions(
     previous: Option<&WorkloadClusterStatus>,
@@ -369,8 +412,10 @@ pub fn transitions(
             let changed = match before {
                 Some(status) => status != condition.status,
                 None => {
-                    condition.type_ == ConditionType::Valid
-                        && condition.status == ConditionStatus::False
+                    matches!(
+                        condition.type_,
+                        ConditionType::Valid | ConditionType::CapacityAvailable
+                    ) && condition.status == ConditionStatus::False
                 }
             };
             changed.then(|| Transition {

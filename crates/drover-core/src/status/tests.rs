@@ -57,6 +57,7 @@ fn input<'a>(
         created: true,
         now,
         upgrade: None,
+        capacity: None,
     }
 }
 
@@ -456,4 +457,77 @@ fn losing_ready_resets_the_soak_clock() {
     let mut inp = input(&observed, &Validity::Valid, Some(&d), Some(&ready), T1);
     inp.upgrade = Some(&idle);
     assert_eq!(compute(&inp).ready_at_version, None);
+}
+
+#[test]
+fn capacity_available_follows_the_admission_and_holds_ready() {
+    let observed = Observed::default();
+    let d = desired();
+    let refused = Capacity::Insufficient("does not fit on Infrastructure x: 1 VM(s)".to_owned());
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), None, T0);
+    inp.created = false;
+    inp.capacity = Some(&refused);
+    let status = compute(&inp);
+    assert_eq!(status.phase, Some(Phase::Pending), "nothing created");
+    let types: Vec<ConditionType> = status.conditions.iter().take(2).map(|c| c.type_).collect();
+    assert_eq!(
+        types,
+        [ConditionType::Valid, ConditionType::CapacityAvailable]
+    );
+    let capacity = condition(&status, ConditionType::CapacityAvailable);
+    assert_eq!(
+        (
+            capacity.status,
+            capacity.reason.as_str(),
+            capacity.message.as_str()
+        ),
+        (
+            ConditionStatus::False,
+            REASON_INSUFFICIENT_CAPACITY,
+            "does not fit on Infrastructure x: 1 VM(s)"
+        )
+    );
+    assert!(
+        condition(&status, ConditionType::Ready)
+            .message
+            .contains("CapacityAvailable")
+    );
+
+    // Not growing after a refusal (the claim was shrunk back): True again.
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), Some(&status), T1);
+    inp.capacity = Some(&Capacity::NotGrowing);
+    let cleared = compute(&inp);
+    let capacity = condition(&cleared, ConditionType::CapacityAvailable);
+    assert_eq!(
+        (capacity.status, capacity.reason.as_str()),
+        (ConditionStatus::True, "NotGrowing")
+    );
+
+    // A previous True condition is kept as it was while the cluster does not grow.
+    let fits = Capacity::Fits("fits on Infrastructure x with the other 1 cluster(s)".to_owned());
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), None, T0);
+    inp.capacity = Some(&fits);
+    let admitted = compute(&inp);
+    let mut inp = input(&observed, &Validity::Valid, Some(&d), Some(&admitted), T1);
+    inp.capacity = Some(&Capacity::NotGrowing);
+    let later = compute(&inp);
+    assert_eq!(
+        condition(&later, ConditionType::CapacityAvailable),
+        condition(&admitted, ConditionType::CapacityAvailable)
+    );
+
+    // Not decided (an invalid claim): the previous condition stays, none appears.
+    let inp = input(&observed, &Validity::Valid, Some(&d), Some(&admitted), T1);
+    let kept = compute(&inp);
+    assert_eq!(
+        condition(&kept, ConditionType::CapacityAvailable),
+        condition(&admitted, ConditionType::CapacityAvailable)
+    );
+    let fresh = compute(&input(&observed, &Validity::Valid, Some(&d), None, T0));
+    assert!(
+        fresh
+            .conditions
+            .iter()
+            .all(|c| c.type_ != ConditionType::CapacityAvailable)
+    );
 }

@@ -1,10 +1,11 @@
-//! Reconcile scenarios against a fake API server (tower-test): create, no-op, update, invalid
-//! input, pause, transient errors, Argo CD registration, deletion order, upgrades with
+//! Reconcile scenarios against a fake API server (tower-test): create, capacity admission,
+//! no-op, update, invalid input, pause, transient errors, Argo CD registration, deletion order, upgrades with
 //! promotion across environments, and the live plan (dry-run applies).
 
 mod fake;
 mod fixtures;
 
+mod capacity;
 mod create;
 mod deletion;
 mod errors;

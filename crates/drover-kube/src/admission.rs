@@ -1,0 +1,171 @@
+//! Admission stage: before anything is created for a new claim, or a cluster is grown, check
+//! that it fits on its infrastructure together with every other cluster there.
+//!
+//! Runs only when it matters:
+//!
+//! - the infrastructure is KubeVirt with `spec.kubevirt.hosts` listed (otherwise
+//!   [`Capacity::NotPlanned`]: the provider places machines itself, or nothing says where VMs go);
+//! - the claim is new or grows: the vCPU or memory its rendered objects request
+//!   ([`drover_core::capacity::footprint`]) exceeds what its live objects request (otherwise
+//!   [`Capacity::NotGrowing`]; a cluster that does not grow is never held back, even on an
+//!   infrastructure that is over capacity, so existing clusters are never evicted).
+//!
+//! Then every other claim is listed cluster-wide (page by page) with the Environments; the other
+//! claims on the same infrastructure are resolved as the validate stage resolves them and judged
+//! with [`drover_core::capacity::admit`]. Skipped: claims being deleted, claims that do not
+//! resolve or fail their provider's checks, and claims refused admission that have nothing
+//! created (phase `Pending` with `CapacityAvailable=False`) — they take no room. Other clusters
+//! count at their claim's size, which for a cluster whose own growth was refused is more than
+//! runs: admission errs on the side of refusing.
+//!
+//! A refused claim ([`Capacity::admitted`] false) gets nothing written but its status: the
+//! reconcile skips the finalizer, apply and prune, so a new claim stays `Pending` with nothing
+//! created and a grown claim's live objects stay as they are.
+
+use drover_api::{
+    ConditionStatus, ConditionType, Environment, Infrastructure, Phase, WorkloadCluster,
+};
+use drover_core::capacity::{self, Verdict, footprint};
+use drover_core::fleet::Source;
+use drover_core::providers::provider_for;
+use drover_core::render::Manifest;
+use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
+use drover_core::status::Capacity;
+use kube::api::Api;
+
+use crate::context::Context;
+use crate::dereference::Observed;
+use crate::fleet::list_all;
+
+/// Why admission could not be decided.
+#[derive(Debug, thiserror::Error)]
+pub enum AdmissionError {
+    /// Listing the other claims or the Environments failed.
+    #[error("listing {what} for the capacity admission: {source}")]
+    List {
+        /// `WorkloadClusters` or `Environments`.
+        what: &'static str,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl AdmissionError {
+    /// The API error behind this one.
+    pub fn kube_error(&self) -> &kube::Error {
+        match self {
+            AdmissionError::List { source, .. } => source,
+        }
+    }
+}
+
+/// Whether `claim`, resolved as `cluster` and rendered as `desired`, may be created or grown
+/// (see the module documentation).
+///
+/// # Errors
+/// Listing the claims or the Environments failed.
+pub async fn admission(
+    ctx: &Context,
+    claim: &WorkloadCluster,
+    observed: &Observed,
+    cluster: &ResolvedCluster,
+    desired: &[Manifest],
+) -> Result<Capacity, AdmissionError> {
+    let Some(infrastructure) = observed.infrastructure.as_ref() else {
+        return Ok(Capacity::NotGrowing);
+    };
+    if !has_hosts(infrastructure) {
+        // Nothing else is read: `admit` answers `NotPlanned` from the infrastructure alone.
+        return Ok(judge(capacity::admit(infrastructure, &[], cluster)));
+    }
+    let live = footprint(observed.inventory.iter().map(|(_, live)| &live.object));
+    let wanted = footprint(desired.iter().map(|manifest| &manifest.0));
+    if wanted.within(live) {
+        return Ok(Capacity::NotGrowing);
+    }
+    let page = ctx.settings().list_page_size;
+    let claims: Vec<WorkloadCluster> = list_all(&Api::all(ctx.client().clone()), None, None, page)
+        .await
+        .map_err(|source| AdmissionError::List {
+            what: "WorkloadClusters",
+            source,
+        })?;
+    let environments: Vec<Environment> =
+        list_all(&Api::all(ctx.client().clone()), None, None, page)
+            .await
+            .map_err(|source| AdmissionError::List {
+                what: "Environments",
+                source,
+            })?;
+    let others: Vec<ResolvedCluster> = claims
+        .iter()
+        .filter(|other| takes_room(other, claim))
+        .filter_map(|other| resolve_other(other, &environments, infrastructure))
+        .collect();
+    let capacity = judge(capacity::admit(infrastructure, &others, cluster));
+    tracing::info!(
+        others = others.len(),
+        growing_from = %capacity::describe(live),
+        to = %capacity::describe(wanted),
+        admitted = capacity.admitted(),
+        "capacity admission"
+    );
+    Ok(capacity)
+}
+
+fn has_hosts(infrastructure: &Infrastructure) -> bool {
+    infrastructure
+        .spec
+        .kubevirt
+        .as_ref()
+        .and_then(|k| k.hosts.as_ref())
+        .is_some_and(|hosts| !hosts.is_empty())
+}
+
+fn judge(admission: Result<capacity::Admission, capacity::CapacityError>) -> Capacity {
+    match admission {
+        Ok(admission) => match admission.verdict {
+            Verdict::Fits => Capacity::Fits(admission.message),
+            Verdict::DoesNotFit => Capacity::Insufficient(admission.message),
+            Verdict::NotPlanned => Capacity::NotPlanned(admission.message),
+        },
+        Err(error) => Capacity::Unknown(error.to_string()),
+    }
+}
+
+/// Whether `other` is a claim on the candidate's infrastructure that holds (or may hold) room.
+fn takes_room(other: &WorkloadCluster, candidate: &WorkloadCluster) -> bool {
+    let same_claim = other.metadata.namespace == candidate.metadata.namespace
+        && other.metadata.name == candidate.metadata.name;
+    let refused_and_absent = other.status.as_ref().is_some_and(|status| {
+        status.phase == Some(Phase::Pending)
+            && status.conditions.iter().any(|c| {
+                c.type_ == ConditionType::CapacityAvailable && c.status != ConditionStatus::True
+            })
+    });
+    !same_claim
+        && other.metadata.deletion_timestamp.is_none()
+        && other.spec.infrastructure == candidate.spec.infrastructure
+        && !refused_and_absent
+}
+
+/// `other` resolved against its Environment and `infrastructure` and passing its provider's
+/// checks, as the validate stage would accept it; `None` otherwise.
+fn resolve_other(
+    other: &WorkloadCluster,
+    environments: &[Environment],
+    infrastructure: &Infrastructure,
+) -> Option<ResolvedCluster> {
+    let environment = environments
+        .iter()
+        .find(|e| e.metadata.name.as_deref() == Some(other.spec.environment.as_str()))?;
+    let source = Source::default();
+    let context = ClaimContext {
+        environment: Some((environment, &source)),
+        infrastructure: Some((infrastructure, &source)),
+    };
+    let cluster = resolve_claim(other, &source, &context).ok()?;
+    let valid = provider_for(&cluster.provider).check(&cluster).is_empty();
+    valid.then_some(cluster)
+}
