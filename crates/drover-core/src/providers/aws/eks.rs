@@ -14,7 +14,7 @@ use crate::providers::cloud::{disk_gib, require_ipv4};
 use crate::providers::{Issue, ProviderParts};
 use crate::render::capi::{self, PoolBootstrap};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, TypedRef};
+use crate::render::{AddonSettings, PodSecurityLevel, TypedRef};
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// Checks of an EKS cluster.
@@ -120,14 +120,14 @@ pub(super) fn build(cluster: &ResolvedCluster, settings: &AwsInfrastructure) -> 
             cluster,
             pool,
             &PoolBootstrap::Managed,
-            &TypedRef::to(&Manifest(node_group.clone())),
+            &TypedRef::of(&node_group),
         );
         objects.extend([node_group, machine_pool]);
     }
 
     ProviderParts {
-        infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-        control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+        infrastructure_ref: Some(TypedRef::of(&infra_cluster)),
+        control_plane_ref: Some(TypedRef::of(&control_plane)),
         objects,
         // Managed node groups replace their unhealthy nodes (node repair below); CAPI health
         // checks would fight them.

@@ -17,7 +17,7 @@ use crate::providers::{Issue, ProviderParts};
 use crate::render::hash::hashed_name;
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 
 /// IAM instance profile CAPA's `clusterawsadm` creates for control-plane machines.
@@ -159,30 +159,19 @@ pub(super) fn build(
         CONTROL_PLANE_INSTANCE_PROFILE,
         &cluster.control_plane.size,
     );
-    let control_plane = kubeadm::control_plane(
-        cluster,
-        &TypedRef::to(&Manifest(cp_template.clone())),
-        &node_settings,
-    );
+    let control_plane =
+        kubeadm::control_plane(cluster, &TypedRef::of(&cp_template), &node_settings);
 
     let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
-    for pool in &cluster.workers {
-        let template = machine_template(
+    objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
+        machine_template(
             cluster,
             settings,
             &format!("{}-{}", cluster.name, pool.name),
             NODES_INSTANCE_PROFILE,
             &pool.size,
-        );
-        let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
-        let deployment = capi::machine_deployment(
-            cluster,
-            pool,
-            &TypedRef::to(&Manifest(bootstrap.clone())),
-            &TypedRef::to(&Manifest(template.clone())),
-        );
-        objects.extend([template, bootstrap, deployment]);
-    }
+        )
+    }));
     objects.push(
         ccm::helm_chart_proxy(cluster).ok_or_else(|| RenderError::Invalid {
             cluster: cluster.name.clone(),
@@ -195,8 +184,8 @@ pub(super) fn build(
     );
 
     Ok(ProviderParts {
-        infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-        control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+        infrastructure_ref: Some(TypedRef::of(&infra_cluster)),
+        control_plane_ref: Some(TypedRef::of(&control_plane)),
         objects,
         machine_health_checks: true,
         // Nothing runs in the cluster's namespace on the management cluster.

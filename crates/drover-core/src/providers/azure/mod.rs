@@ -25,7 +25,7 @@ use super::cloud::{Cloud, require_ipv4};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::capi::{self, PoolBootstrap};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::ResolvedCluster;
 
 /// apiVersion of CAPZ's ASO-based kinds.
@@ -190,7 +190,9 @@ impl Provider for Azure<'_> {
                 "resources": [resources::managed_cluster(cluster, self.settings)],
             }}),
         );
-        let mut objects = vec![infra_cluster.clone(), control_plane.clone()];
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, control_plane];
         for (index, pool) in cluster.workers.iter().enumerate() {
             let machine_pool_infra = object(
                 CAPZ_V1BETA1,
@@ -204,13 +206,13 @@ impl Provider for Azure<'_> {
                 cluster,
                 pool,
                 &PoolBootstrap::Managed,
-                &TypedRef::to(&Manifest(machine_pool_infra.clone())),
+                &TypedRef::of(&machine_pool_infra),
             );
             objects.extend([machine_pool_infra, machine_pool]);
         }
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             // AKS repairs its nodes itself.
             machine_health_checks: false,

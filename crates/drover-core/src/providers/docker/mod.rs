@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use machine_template::machine_template;
 
@@ -143,33 +143,23 @@ impl Provider for Docker<'_> {
             &format!("{}-control-plane", cluster.name),
             cluster.control_plane.version,
         );
-        let control_plane = kubeadm::control_plane(
-            cluster,
-            &TypedRef::to(&Manifest(cp_template.clone())),
-            &settings,
-        );
+        let control_plane = kubeadm::control_plane(cluster, &TypedRef::of(&cp_template), &settings);
 
-        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
-        for pool in &cluster.workers {
-            let template = machine_template(
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, cp_template, control_plane];
+        objects.extend(kubeadm::worker_pools(cluster, &settings, |pool| {
+            machine_template(
                 cluster,
                 image,
                 &format!("{}-{}", cluster.name, pool.name),
                 pool.version,
-            );
-            let bootstrap = kubeadm::worker_config_template(cluster, pool, &settings);
-            let deployment = capi::machine_deployment(
-                cluster,
-                pool,
-                &TypedRef::to(&Manifest(bootstrap.clone())),
-                &TypedRef::to(&Manifest(template.clone())),
-            );
-            objects.extend([template, bootstrap, deployment]);
-        }
+            )
+        }));
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             machine_health_checks: true,
             // CAPD runs the nodes as containers on the Docker host, not as pods: the namespace

@@ -15,7 +15,7 @@ use super::cloud::{Cloud, disk_gib, require_ipv4};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::capi::{self, PoolBootstrap};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, WorkerGroup, addon_name};
 
 /// apiVersion of CAPG's GKE kinds.
@@ -172,20 +172,22 @@ impl Provider for Gcp<'_> {
             json!({ "spec": cp_spec }),
         );
 
-        let mut objects = vec![infra_cluster.clone(), control_plane.clone()];
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, control_plane];
         for pool in &cluster.workers {
             let node_pool = self.node_pool(cluster, pool);
             let machine_pool = capi::machine_pool(
                 cluster,
                 pool,
                 &PoolBootstrap::Managed,
-                &TypedRef::to(&Manifest(node_pool.clone())),
+                &TypedRef::of(&node_pool),
             );
             objects.extend([node_pool, machine_pool]);
         }
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             // GKE node auto-repair replaces unhealthy nodes.
             machine_health_checks: false,

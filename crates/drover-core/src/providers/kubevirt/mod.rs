@@ -16,7 +16,7 @@ use super::vm_size::{VmSizeRules, check_vm_size};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::ResolvedCluster;
 use machine_template::{Role, machine_template};
 
@@ -131,23 +131,15 @@ impl Provider for Kubevirt<'_> {
         let infrastructure_ref = TypedRef::of(&infra_cluster);
         let control_plane_ref = TypedRef::of(&control_plane);
         let mut objects = vec![infra_cluster, cp_template, control_plane];
-        for pool in &cluster.workers {
-            let template = machine_template(
+        objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
+            machine_template(
                 cluster,
                 self.settings,
                 Role::Worker(&pool.name),
                 &pool.size,
                 pool.version,
-            );
-            let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
-            let deployment = capi::machine_deployment(
-                cluster,
-                pool,
-                &TypedRef::of(&bootstrap),
-                &TypedRef::of(&template),
-            );
-            objects.extend([template, bootstrap, deployment]);
-        }
+            )
+        }));
         objects.extend(kccm::objects(
             cluster,
             self.settings.cloud_controller_image.as_deref(),

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::vm_size::{VmSizeRules, check_vm_size};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::ResolvedCluster;
 use machine_template::machine_template;
 
@@ -194,7 +194,7 @@ impl Provider for Proxmox<'_> {
             &format!("{}-control-plane", cluster.name),
             &cluster.control_plane.size,
         );
-        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = talos::control_plane(
             cluster,
             self.settings,
@@ -203,7 +203,9 @@ impl Provider for Proxmox<'_> {
             vip,
         );
 
-        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, cp_template, control_plane];
         for pool in &cluster.workers {
             let template = machine_template(
                 cluster,
@@ -215,15 +217,15 @@ impl Provider for Proxmox<'_> {
             let deployment = capi::machine_deployment(
                 cluster,
                 pool,
-                &TypedRef::to(&Manifest(bootstrap.clone())),
-                &TypedRef::to(&Manifest(template.clone())),
+                &TypedRef::of(&bootstrap),
+                &TypedRef::of(&template),
             );
             objects.extend([template, bootstrap, deployment]);
         }
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             machine_health_checks: true,
             // Only CAPI objects live in the cluster's namespace: CAPMOX and the Talos

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::{Issue, Provider, ProviderParts};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, ResolvedSize, addon_name};
 
 /// apiVersion of the provider's `VCluster` kind (v0.2.x).
@@ -217,7 +217,7 @@ impl Provider for Vcluster<'_> {
                 .to_owned(),
         })?;
         let vcluster = self.vcluster(cluster, &access);
-        let reference = TypedRef::to(&Manifest(vcluster.clone()));
+        let reference = TypedRef::of(&vcluster);
 
         let mut objects = vec![vcluster];
         objects.extend(policy::network_policies(cluster));

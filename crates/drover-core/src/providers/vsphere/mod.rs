@@ -23,7 +23,7 @@ use super::vm_size::{VmSizeRules, check_vm_size};
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, Manifest, PodSecurityLevel, RenderError, TypedRef, capi};
+use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::ResolvedCluster;
 use machine_template::machine_template;
 
@@ -224,31 +224,25 @@ impl Provider for Vsphere<'_> {
             &cluster.control_plane.size,
             cluster.control_plane.version,
         );
-        let cp_template_ref = TypedRef::to(&Manifest(cp_template.clone()));
+        let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
 
-        let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
-        for pool in &cluster.workers {
-            let template = machine_template(
+        let infrastructure_ref = TypedRef::of(&infra_cluster);
+        let control_plane_ref = TypedRef::of(&control_plane);
+        let mut objects = vec![infra_cluster, cp_template, control_plane];
+        objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
+            machine_template(
                 cluster,
                 self.settings,
                 &capi::machine_deployment_name(cluster, pool),
                 &pool.size,
                 pool.version,
-            );
-            let bootstrap = kubeadm::worker_config_template(cluster, pool, &node_settings);
-            let deployment = capi::machine_deployment(
-                cluster,
-                pool,
-                &TypedRef::to(&Manifest(bootstrap.clone())),
-                &TypedRef::to(&Manifest(template.clone())),
-            );
-            objects.extend([template, bootstrap, deployment]);
-        }
+            )
+        }));
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(TypedRef::to(&Manifest(infra_cluster))),
-            control_plane_ref: Some(TypedRef::to(&Manifest(control_plane))),
+            infrastructure_ref: Some(infrastructure_ref),
+            control_plane_ref: Some(control_plane_ref),
             objects,
             machine_health_checks: true,
             // Only CAPI objects live in the cluster's namespace: CAPV runs in its own.
