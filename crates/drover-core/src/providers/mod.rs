@@ -6,6 +6,7 @@
 //! Cluster, MachineDeployments, health checks, add-ons, labels, ordering) lives in
 //! [`crate::render`], so a provider module holds only what is particular to its provider.
 
+pub mod access;
 pub mod aws;
 pub mod azure;
 pub mod cloud;

@@ -15,11 +15,11 @@ pub use talos::{
 
 use drover_api::ProviderKind;
 use drover_api::infrastructure::ProxmoxInfrastructure;
-use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
 use super::vm_size::{VmSizeRules, check_vm_size};
-use super::{Issue, Provider, ProviderParts};
+use super::{Issue, Provider, ProviderParts, access};
 use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::ResolvedCluster;
@@ -126,29 +126,7 @@ impl Provider for Proxmox<'_> {
     }
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
-        let mut issues = Vec::new();
-        match cluster.external_access {
-            Some(access @ (ExternalAccessType::Ingress | ExternalAccessType::NodePort)) => {
-                let name = if access == ExternalAccessType::Ingress {
-                    "Ingress"
-                } else {
-                    "NodePort"
-                };
-                issues.push(Issue::new(
-                    "spec.externalAccess.type",
-                    format!(
-                        "`{name}` access is not supported by provider `proxmox`: the API server is reached on the cluster's control-plane VIP (use LoadBalancer)"
-                    ),
-                ));
-            }
-            Some(ExternalAccessType::LoadBalancer) | None => {}
-        }
-        if cluster.external_host.is_some() {
-            issues.push(Issue::new(
-                "spec.externalAccess.host",
-                "a host name is only used with Ingress access, which provider `proxmox` does not support",
-            ));
-        }
+        let mut issues = access::vip_only(cluster, "proxmox", "the cluster's control-plane VIP");
         if cluster.network.cni == Cni::Calico {
             issues.push(Issue::new(
                 "spec.network.cni",

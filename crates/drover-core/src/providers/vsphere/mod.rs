@@ -16,11 +16,11 @@ use std::net::IpAddr;
 
 use drover_api::ProviderKind;
 use drover_api::infrastructure::VsphereInfrastructure;
-use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
 use super::vm_size::{VmSizeRules, check_vm_size};
-use super::{Issue, Provider, ProviderParts};
+use super::{Issue, Provider, ProviderParts, access};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
@@ -159,29 +159,7 @@ impl Provider for Vsphere<'_> {
     }
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
-        let mut issues = Vec::new();
-        match cluster.external_access {
-            Some(access @ (ExternalAccessType::Ingress | ExternalAccessType::NodePort)) => {
-                let name = if access == ExternalAccessType::Ingress {
-                    "Ingress"
-                } else {
-                    "NodePort"
-                };
-                issues.push(Issue::new(
-                    "spec.externalAccess.type",
-                    format!(
-                        "`{name}` access is not supported by provider `vsphere`: the API server is reached on the cluster's kube-vip VIP (use LoadBalancer)"
-                    ),
-                ));
-            }
-            Some(ExternalAccessType::LoadBalancer) | None => {}
-        }
-        if cluster.external_host.is_some() {
-            issues.push(Issue::new(
-                "spec.externalAccess.host",
-                "a host name is only used with Ingress access, which provider `vsphere` does not support",
-            ));
-        }
+        let mut issues = access::vip_only(cluster, "vsphere", "the cluster's kube-vip VIP");
         if cluster.network.cni == Cni::Provider {
             issues.push(Issue::new(
                 "spec.network.cni",
