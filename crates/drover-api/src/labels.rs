@@ -19,5 +19,9 @@ pub const INFRASTRUCTURE: &str = "drover.dev/infrastructure";
 pub const CNI: &str = "drover.dev/cni";
 /// Cluster API's own cluster-name label, understood by CAPI controllers.
 pub const CAPI_CLUSTER_NAME: &str = "cluster.x-k8s.io/cluster-name";
+/// Annotation drover stamps on every object it applies: a hash of the object as rendered. The
+/// controller compares it with the cached live object to notice a changed render (including a
+/// field it no longer sets) without reading managed fields.
+pub const APPLIED_HASH: &str = "drover.dev/applied-hash";
 /// Finalizer the controller puts on claims so it can clean up before they disappear.
 pub const FINALIZER: &str = "drover.dev/cleanup";

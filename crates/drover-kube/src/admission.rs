@@ -10,7 +10,7 @@
 //!   [`Capacity::NotGrowing`]; a cluster that does not grow is never held back, even on an
 //!   infrastructure that is over capacity, so existing clusters are never evicted).
 //!
-//! Then every other claim is listed cluster-wide (page by page) with the Environments; the other
+//! Then every other claim and the Environments are read from the watch caches; the other
 //! claims on the same infrastructure are resolved as the validate stage resolves them and judged
 //! with [`drover_core::capacity::admit`]. Skipped: claims being deleted, claims that do not
 //! resolve or fail their provider's checks, and claims refused admission that have nothing
@@ -31,73 +31,34 @@ use drover_core::providers::provider_for;
 use drover_core::render::Manifest;
 use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 use drover_core::status::Capacity;
-use kube::api::Api;
+use std::sync::Arc;
 
-use crate::context::Context;
+use crate::cache::Caches;
 use crate::dereference::Observed;
-use crate::fleet::list_all;
-
-/// Why admission could not be decided.
-#[derive(Debug, thiserror::Error)]
-pub enum AdmissionError {
-    /// Listing the other claims or the Environments failed.
-    #[error("listing {what} for the capacity admission: {source}")]
-    List {
-        /// `WorkloadClusters` or `Environments`.
-        what: &'static str,
-        /// The API error.
-        #[source]
-        source: kube::Error,
-    },
-}
-
-impl AdmissionError {
-    /// The API error behind this one.
-    pub fn kube_error(&self) -> &kube::Error {
-        match self {
-            AdmissionError::List { source, .. } => source,
-        }
-    }
-}
 
 /// Whether `claim`, resolved as `cluster` and rendered as `desired`, may be created or grown
-/// (see the module documentation).
-///
-/// # Errors
-/// Listing the claims or the Environments failed.
-pub async fn admission(
-    ctx: &Context,
+/// (see the module documentation). Reads only the caches.
+pub fn admission(
+    caches: &Caches,
     claim: &WorkloadCluster,
     observed: &Observed,
     cluster: &ResolvedCluster,
     desired: &[Manifest],
-) -> Result<Capacity, AdmissionError> {
+) -> Capacity {
     let Some(infrastructure) = observed.infrastructure.as_ref() else {
-        return Ok(Capacity::NotGrowing);
+        return Capacity::NotGrowing;
     };
     if !has_hosts(infrastructure) {
         // Nothing else is read: `admit` answers `NotPlanned` from the infrastructure alone.
-        return Ok(judge(capacity::admit(infrastructure, &[], cluster)));
+        return judge(capacity::admit(infrastructure, &[], cluster));
     }
     let live = footprint(observed.inventory.iter().map(|(_, live)| &live.object));
     let wanted = footprint(desired.iter().map(|manifest| &manifest.0));
     if wanted.within(live) {
-        return Ok(Capacity::NotGrowing);
+        return Capacity::NotGrowing;
     }
-    let page = ctx.settings().list_page_size;
-    let claims: Vec<WorkloadCluster> = list_all(&Api::all(ctx.client().clone()), None, None, page)
-        .await
-        .map_err(|source| AdmissionError::List {
-            what: "WorkloadClusters",
-            source,
-        })?;
-    let environments: Vec<Environment> =
-        list_all(&Api::all(ctx.client().clone()), None, None, page)
-            .await
-            .map_err(|source| AdmissionError::List {
-                what: "Environments",
-                source,
-            })?;
+    let claims = caches.claims().state();
+    let environments = caches.environments().state();
     let others: Vec<ResolvedCluster> = claims
         .iter()
         .filter(|other| takes_room(other, claim))
@@ -111,7 +72,7 @@ pub async fn admission(
         admitted = capacity.admitted(),
         "capacity admission"
     );
-    Ok(capacity)
+    capacity
 }
 
 fn has_hosts(infrastructure: &Infrastructure) -> bool {
@@ -154,7 +115,7 @@ fn takes_room(other: &WorkloadCluster, candidate: &WorkloadCluster) -> bool {
 /// checks, as the validate stage would accept it; `None` otherwise.
 fn resolve_other(
     other: &WorkloadCluster,
-    environments: &[Environment],
+    environments: &[Arc<Environment>],
     infrastructure: &Infrastructure,
 ) -> Option<ResolvedCluster> {
     let environment = environments
@@ -162,7 +123,7 @@ fn resolve_other(
         .find(|e| e.metadata.name.as_deref() == Some(other.spec.environment.as_str()))?;
     let source = Source::default();
     let context = ClaimContext {
-        environment: Some((environment, &source)),
+        environment: Some((environment.as_ref(), &source)),
         infrastructure: Some((infrastructure, &source)),
     };
     let cluster = resolve_claim(other, &source, &context).ok()?;

@@ -1,14 +1,15 @@
-//! What every reconcile shares: the client, the event recorder, settings, metrics and the
-//! little state kept between reconciles (error backoff per claim, kinds the server does not serve).
+//! What every reconcile shares: the client, the watch caches, the event recorder, settings,
+//! metrics and the little state kept between reconciles (error backoff per claim).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 use kube::Client;
 use kube::runtime::events::{Recorder, Reporter};
 
+use crate::cache::Caches;
 use crate::metrics::Metrics;
 
 /// Requeue intervals and limits. [`Settings::default`] gives safe values.
@@ -20,21 +21,29 @@ pub struct Settings {
     /// `resync_interval ± resync_jitter_percent %`, so claims created together do not resync
     /// together. 0 (the default) waits exactly `resync_interval`; the controller uses 10.
     pub resync_jitter_percent: u8,
-    /// Requeue while the cluster is still provisioning, upgrading or not ready.
+    /// Safety requeue while the cluster is still provisioning, upgrading or not ready: the
+    /// watches on the CAPI objects wake the claim as soon as they change.
     pub provisioning_requeue: Duration,
     /// Requeue of a claim whose Environment or Infrastructure does not exist (the watches on those
     /// kinds requeue it as soon as they appear).
     pub missing_reference_requeue: Duration,
-    /// How often deletion checks whether CAPI finished tearing the cluster down.
+    /// Safety requeue while deletion waits for CAPI to tear the cluster down (the watches wake
+    /// the claim when objects go).
     pub deletion_poll: Duration,
     /// First retry after an error; doubles with each consecutive failure of the same claim.
     pub error_backoff_base: Duration,
     /// Longest retry interval after errors.
     pub error_backoff_max: Duration,
-    /// Page size of list requests.
+    /// Page size of list requests (the watches' initial lists, the CLI's reads).
     pub list_page_size: u32,
-    /// How long a kind the API server answered 404 for (its CRD is not installed) is not listed.
+    /// How often the watch of a kind the API server does not serve (its CRD is not installed) is
+    /// retried, besides right after any CRD changes.
     pub unserved_kind_ttl: Duration,
+    /// How long a Secret read by name (CAPI's kubeconfig, the Argo CD cluster Secret) is trusted
+    /// (see [`crate::cache::secrets`]).
+    pub secret_refresh: Duration,
+    /// How long "the Secret does not exist yet" is trusted.
+    pub missing_secret_refresh: Duration,
 }
 
 impl Default for Settings {
@@ -42,13 +51,15 @@ impl Default for Settings {
         Self {
             resync_interval: Duration::from_secs(600),
             resync_jitter_percent: 0,
-            provisioning_requeue: Duration::from_secs(30),
+            provisioning_requeue: Duration::from_secs(300),
             missing_reference_requeue: Duration::from_secs(300),
-            deletion_poll: Duration::from_secs(10),
+            deletion_poll: Duration::from_secs(60),
             error_backoff_base: Duration::from_secs(5),
             error_backoff_max: Duration::from_secs(300),
             list_page_size: 250,
             unserved_kind_ttl: Duration::from_secs(600),
+            secret_refresh: Duration::from_secs(3600),
+            missing_secret_refresh: Duration::from_secs(30),
         }
     }
 }
@@ -70,24 +81,39 @@ pub struct Context {
     recorder: Recorder,
     settings: Settings,
     metrics: Arc<Metrics>,
+    caches: Arc<Caches>,
     failures: Mutex<HashMap<String, u32>>,
-    unserved: Mutex<HashMap<&'static str, Instant>>,
     clock: Clock,
 }
 
 impl Context {
-    /// A context for the controller. `reporter` names the controller in events (e.g.
-    /// `Reporter { controller: "drover".into(), instance: pod_name }`).
-    pub fn new(client: Client, reporter: Reporter, settings: Settings) -> Self {
+    /// A context for the controller, reading from `caches`. `reporter` names the controller in
+    /// events (e.g. `Reporter { controller: "drover".into(), instance: pod_name }`).
+    pub fn new(
+        client: Client,
+        reporter: Reporter,
+        settings: Settings,
+        caches: Arc<Caches>,
+    ) -> Self {
         Self {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             settings,
             metrics: Arc::new(Metrics::default()),
+            caches,
             failures: Mutex::new(HashMap::new()),
-            unserved: Mutex::new(HashMap::new()),
             clock: Arc::new(Timestamp::now),
         }
+    }
+
+    /// The watch caches.
+    pub fn caches(&self) -> &Caches {
+        &self.caches
+    }
+
+    /// The watch caches, shared.
+    pub fn caches_arc(&self) -> Arc<Caches> {
+        Arc::clone(&self.caches)
     }
 
     /// Replaces the clock (tests use a fixed time so status bodies are predictable).
@@ -152,27 +178,6 @@ impl Context {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
-    }
-
-    /// Whether `kind` was found unserved less than [`Settings::unserved_kind_ttl`] ago.
-    pub(crate) fn is_unserved(&self, kind: &'static str) -> bool {
-        let mut unserved = self.unserved.lock().unwrap_or_else(PoisonError::into_inner);
-        match unserved.get(kind) {
-            Some(since) if since.elapsed() < self.settings.unserved_kind_ttl => true,
-            Some(_) => {
-                unserved.remove(kind);
-                false
-            }
-            None => false,
-        }
-    }
-
-    /// Remembers that the API server does not serve `kind`.
-    pub(crate) fn mark_unserved(&self, kind: &'static str) {
-        self.unserved
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(kind, Instant::now());
     }
 }
 

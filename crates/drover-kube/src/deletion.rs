@@ -1,5 +1,7 @@
 //! Deletion of a claim (it carries drover's finalizer and a deletion timestamp), in steps; each
-//! starts only once the previous step's objects are gone, checked by GET or list on every pass:
+//! starts only once the previous step's objects are gone, as the watch cache shows them (the
+//! watches wake the claim when they go; the Argo CD Secret, which is not watched, is read by
+//! GET):
 //!
 //! 1. unregister: delete the Argo CD cluster Secret;
 //! 2. delete the CAPI `Cluster` and wait until CAPI has torn the machines down and it is gone;
@@ -11,14 +13,13 @@
 
 use drover_api::WorkloadCluster;
 use drover_core::naming;
-use kube::api::{Api, DynamicObject};
 
 use crate::context::Context;
 use crate::dereference::{DereferenceError, LiveSecret, argocd_namespace, read_argocd_secret};
-use crate::inventory::{self, InventoryError, LiveObject, ObjectKey};
+use crate::inventory::{LiveObject, ObjectKey};
 use crate::prune::{Deleted, PruneError, delete_by_key, delete_object};
-use crate::registration::is_managed_by_drover;
-use crate::resources::{apply_rank, kind_info};
+use crate::registration::{argocd_secret_name, is_managed_by_drover};
+use crate::resources::apply_rank;
 
 /// A deletion step failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,20 +27,6 @@ pub enum DeletionError {
     /// Reading the Argo CD Secret failed.
     #[error(transparent)]
     Read(#[from] DereferenceError),
-    /// Reading the CAPI Cluster failed.
-    #[error("reading CAPI Cluster {namespace}/{name}: {source}")]
-    Cluster {
-        /// Its namespace.
-        namespace: String,
-        /// Its name.
-        name: String,
-        /// The API error.
-        #[source]
-        source: kube::Error,
-    },
-    /// Listing the remaining objects failed.
-    #[error(transparent)]
-    Inventory(#[from] InventoryError),
     /// A delete failed.
     #[error(transparent)]
     Delete(#[from] PruneError),
@@ -50,8 +37,6 @@ impl DeletionError {
     pub fn kube_error(&self) -> Option<&kube::Error> {
         match self {
             DeletionError::Read(e) => e.kube_error(),
-            DeletionError::Cluster { source, .. } => Some(source),
-            DeletionError::Inventory(e) => Some(&e.source),
             DeletionError::Delete(e) => Some(e.kube_error()),
         }
     }
@@ -92,6 +77,10 @@ async fn unregister(
     name: &str,
 ) -> Result<Option<String>, DeletionError> {
     let namespace = argocd_namespace(claim);
+    // Deletion reads the Secret afresh: what is remembered may be an hour old.
+    ctx.caches()
+        .secrets()
+        .forget(&namespace, &argocd_secret_name(name));
     let Some(LiveSecret(secret)) = read_argocd_secret(ctx, &namespace, name).await? else {
         return Ok(None);
     };
@@ -112,47 +101,40 @@ async fn unregister(
         let uid = secret["metadata"]["uid"].as_str();
         delete_by_key(ctx.client(), &key, "v1", "secrets", uid).await?
     };
+    if deleted == Deleted::Gone {
+        ctx.caches().secrets().forget(&key.namespace, &key.name);
+    }
     tracing::info!(object = %key, ?deleted, "unregistering from Argo CD");
     Ok((deleted == Deleted::Pending).then(|| format!("waiting for {key} to be deleted")))
 }
 
 /// Step 2.
 async fn delete_capi_cluster(ctx: &Context, name: &str) -> Result<Option<String>, DeletionError> {
-    let namespace = naming::cluster_namespace(name);
-    let Some(info) = kind_info("Cluster") else {
-        return Ok(None);
-    };
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(ctx.client().clone(), &namespace, &info.api_resource());
-    let cluster = api
-        .get_opt(name)
-        .await
-        .map_err(|source| DeletionError::Cluster {
-            namespace: namespace.clone(),
-            name: name.to_owned(),
-            source,
-        })?;
-    let Some(cluster) = cluster else {
-        return Ok(None);
-    };
     let key = ObjectKey {
         kind: "Cluster".to_owned(),
-        namespace,
+        namespace: naming::cluster_namespace(name),
         name: name.to_owned(),
     };
-    let object = serde_json::to_value(&cluster).unwrap_or_default();
-    let deleted = if is_deleting(&object) {
+    let index = ctx.caches().inventory();
+    let Some(live) = index.get(name, &key) else {
+        return Ok(None);
+    };
+    let deleted = if is_deleting(&live.object) {
         Deleted::Pending
     } else {
-        delete_object(ctx.client(), &key, &LiveObject { info, object }).await?
+        delete_object(ctx.client(), &key, &live).await?
     };
+    if deleted == Deleted::Gone {
+        index.remove(name, &key);
+    }
     tracing::info!(object = %key, ?deleted, "deleting the CAPI Cluster");
     Ok((deleted == Deleted::Pending).then(|| format!("waiting for CAPI to tear down {key}")))
 }
 
 /// Step 3.
 async fn delete_inventory(ctx: &Context, name: &str) -> Result<Progress, DeletionError> {
-    let inventory = inventory::read(ctx, name).await?;
+    let index = ctx.caches().inventory();
+    let inventory = index.inventory(name);
     let mut remaining: Vec<(&ObjectKey, &LiveObject)> = inventory.iter().collect();
     // Reverse apply order; the Namespace is first in apply order, so it comes last.
     remaining.sort_by_key(|(key, _)| std::cmp::Reverse(apply_rank(&key.kind)));
@@ -166,12 +148,17 @@ async fn delete_inventory(ctx: &Context, name: &str) -> Result<Progress, Deletio
         } else {
             delete_object(ctx.client(), key, live).await?
         };
+        if deleted == Deleted::Gone {
+            index.remove(name, key);
+        }
         tracing::info!(object = %key, ?deleted, "deleting");
         if deleted == Deleted::Pending {
             waiting.push(key.to_string());
         }
     }
     Ok(if waiting.is_empty() {
+        let secrets = ctx.caches().secrets();
+        secrets.forget_namespace(&naming::cluster_namespace(name));
         Progress::Done
     } else {
         Progress::Waiting(format!("waiting for {} to be deleted", waiting.join(", ")))

@@ -1,15 +1,22 @@
 //! Dereference stage: reads everything a reconcile decides on, and writes nothing.
 //!
+//! From the watch caches ([`crate::cache`]), without a request:
 //! - the claim's Environment and Infrastructure (cluster-scoped; absent is not an error, the
 //!   validate stage reports it),
 //! - the cluster's [`Inventory`] (every object with its inventory labels, which includes the CAPI
-//!   `Cluster`, the control plane it references and the MachineDeployments),
+//!   `Cluster`, the control plane it references and the MachineDeployments).
+//!
+//! By name, remembered between reconciles ([`crate::cache::secrets`]; the controller may not
+//! list or watch Secrets):
 //! - CAPI's `<cluster>-kubeconfig` Secret (only its `value`, held redacted),
-//! - the live Argo CD cluster Secret, to compare with the desired one,
-//! - while an upgrade runs (the claim's `status.upgrade`), the cluster's CAPI Machines, whose
-//!   health-check conditions tell whether machines were remediated during the upgrade.
+//! - the live Argo CD cluster Secret, to compare with the desired one.
+//!
+//! By a list, only while an upgrade runs (the claim's `status.upgrade`): the cluster's CAPI
+//! Machines, whose health-check conditions tell whether machines were remediated during the
+//! upgrade.
 
 use std::fmt;
+use std::time::Instant;
 
 use drover_api::{Environment, Infrastructure, WorkloadCluster};
 use drover_core::naming;
@@ -20,8 +27,9 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 
+use crate::cache::secrets::Freshness;
 use crate::context::Context;
-use crate::inventory::{self, Inventory, InventoryError, ObjectKey, list_all};
+use crate::inventory::{Inventory, ObjectKey, list_all};
 use crate::registration::{
     KUBECONFIG_KEY, KubeconfigSecret, argocd_secret_name, kubeconfig_secret_name,
 };
@@ -48,9 +56,6 @@ pub enum DereferenceError {
         #[source]
         source: kube::Error,
     },
-    /// Listing the inventory failed.
-    #[error(transparent)]
-    Inventory(#[from] InventoryError),
     /// Listing the cluster's Machines failed (other than the kind not being served).
     #[error("listing the Machines of cluster {cluster}: {source}")]
     Machines {
@@ -81,7 +86,6 @@ impl DereferenceError {
             | DereferenceError::Infrastructure { source, .. }
             | DereferenceError::Secret { source, .. }
             | DereferenceError::Machines { source, .. } => Some(source),
-            DereferenceError::Inventory(e) => Some(&e.source),
         }
     }
 }
@@ -196,24 +200,11 @@ pub async fn dereference(
     claim: &WorkloadCluster,
     name: &str,
 ) -> Result<Observed, DereferenceError> {
-    let client = ctx.client();
+    let caches = ctx.caches();
     let spec = &claim.spec;
-    let environment = Api::<Environment>::all(client.clone())
-        .get_opt(&spec.environment)
-        .await
-        .map_err(|source| DereferenceError::Environment {
-            name: spec.environment.clone(),
-            source,
-        })?;
-    let infrastructure = Api::<Infrastructure>::all(client.clone())
-        .get_opt(&spec.infrastructure)
-        .await
-        .map_err(|source| DereferenceError::Infrastructure {
-            name: spec.infrastructure.clone(),
-            source,
-        })?;
-    let inventory = inventory::read(ctx, name).await?;
-    let kubeconfig = read_kubeconfig(ctx, name).await?;
+    let inventory = caches.inventory().inventory(name);
+    let fingerprint = kubeconfig_fingerprint(name, &inventory);
+    let kubeconfig = read_kubeconfig(ctx, name, &fingerprint).await?;
     let argocd_secret = read_argocd_secret(ctx, &argocd_namespace(claim), name).await?;
     let upgrading = claim.status.as_ref().is_some_and(|s| s.upgrade.is_some());
     let machines = if upgrading {
@@ -223,13 +214,32 @@ pub async fn dereference(
     };
     Ok(Observed {
         cluster_name: name.to_owned(),
-        environment,
-        infrastructure,
+        environment: caches.environment(&spec.environment),
+        infrastructure: caches.infrastructure(&spec.infrastructure),
         inventory,
         kubeconfig,
         argocd_secret,
         machines,
     })
+}
+
+/// What changes when CAPI first writes a cluster's kubeconfig or the cluster is replaced: the
+/// CAPI Cluster's uid, control-plane endpoint and whether its control plane is initialized.
+pub fn kubeconfig_fingerprint(name: &str, inventory: &Inventory) -> String {
+    let key = ObjectKey {
+        kind: "Cluster".to_owned(),
+        namespace: naming::cluster_namespace(name),
+        name: name.to_owned(),
+    };
+    let Some(cluster) = inventory.get(&key).map(|live| &live.object) else {
+        return String::new();
+    };
+    format!(
+        "{}|{}|{}",
+        cluster["metadata"]["uid"].as_str().unwrap_or_default(),
+        cluster["spec"]["controlPlaneEndpoint"],
+        cluster["status"]["initialization"]["controlPlaneInitialized"],
+    )
 }
 
 /// CAPI's Machines of cluster `name` (label `cluster.x-k8s.io/cluster-name`), none when the
@@ -257,22 +267,59 @@ pub async fn read_machines(ctx: &Context, name: &str) -> Result<Vec<Value>, Dere
 /// apiVersion drover lists CAPI Machines at.
 pub const MACHINE_API_VERSION: &str = "cluster.x-k8s.io/v1beta2";
 
-/// CAPI's kubeconfig of cluster `name`, if written.
+/// A Secret by name, from [`crate::cache::SecretCache`] while its read is fresh for
+/// `fingerprint`, else by a GET (remembered).
+async fn read_secret(
+    ctx: &Context,
+    namespace: &str,
+    name: &str,
+    fingerprint: &str,
+) -> Result<Option<Value>, DereferenceError> {
+    let secrets = ctx.caches().secrets();
+    let settings = ctx.settings();
+    let freshness = Freshness {
+        present: settings.secret_refresh,
+        absent: settings.missing_secret_refresh,
+    };
+    let now = Instant::now();
+    if let Some(remembered) = secrets.lookup(namespace, name, fingerprint, freshness, now) {
+        return Ok(remembered);
+    }
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        ctx.client().clone(),
+        namespace,
+        &resource("v1", "Secret", "secrets"),
+    );
+    let secret = api
+        .get_opt(name)
+        .await
+        .map_err(|source| DereferenceError::Secret {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            source,
+        })?
+        .map(|s| {
+            let mut value = serde_json::to_value(&s).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("apiVersion".to_owned(), Value::from("v1"));
+                map.insert("kind".to_owned(), Value::from("Secret"));
+            }
+            value
+        });
+    secrets.remember(namespace, name, fingerprint, secret.clone(), now);
+    Ok(secret)
+}
+
+/// CAPI's kubeconfig of cluster `name`, if written (see [`kubeconfig_fingerprint`]).
 pub async fn read_kubeconfig(
     ctx: &Context,
     name: &str,
+    fingerprint: &str,
 ) -> Result<Option<KubeconfigSecret>, DereferenceError> {
     let namespace = naming::cluster_namespace(name);
-    let secret_name = kubeconfig_secret_name(name);
-    let secret = Api::<Secret>::namespaced(ctx.client().clone(), &namespace)
-        .get_opt(&secret_name)
-        .await
-        .map_err(|source| DereferenceError::Secret {
-            namespace,
-            name: secret_name,
-            source,
-        })?;
+    let secret = read_secret(ctx, &namespace, &kubeconfig_secret_name(name), fingerprint).await?;
     Ok(secret
+        .and_then(|s| serde_json::from_value::<Secret>(s).ok())
         .and_then(|s| s.data)
         .and_then(|mut data| data.remove(KUBECONFIG_KEY))
         .map(|value| KubeconfigSecret::new(value.0)))
@@ -287,19 +334,6 @@ pub async fn read_argocd_secret(
     if !naming::is_dns_label(namespace) {
         return Ok(None);
     }
-    let secret_name = argocd_secret_name(name);
-    let api: Api<DynamicObject> = Api::namespaced_with(
-        ctx.client().clone(),
-        namespace,
-        &resource("v1", "Secret", "secrets"),
-    );
-    let secret = api
-        .get_opt(&secret_name)
-        .await
-        .map_err(|source| DereferenceError::Secret {
-            namespace: namespace.to_owned(),
-            name: secret_name,
-            source,
-        })?;
-    Ok(secret.map(|s| LiveSecret(serde_json::to_value(&s).unwrap_or(Value::Null))))
+    let secret = read_secret(ctx, namespace, &argocd_secret_name(name), "").await?;
+    Ok(secret.map(LiveSecret))
 }

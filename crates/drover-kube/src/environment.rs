@@ -3,14 +3,15 @@
 //!
 //! Why a controller of its own rather than a computation inside each claim's reconcile: the gate
 //! and the wave need every claim of the environment and of the environments it promotes from.
-//! Listing them once per Environment reconcile costs one paginated LIST; listing them in every
-//! claim reconcile would cost one per claim (quadratic in the fleet). The decisions that must
+//! Both come from the watch caches (no request); evaluating them once per Environment rather than
+//! in every claim reconcile keeps the work linear in the fleet, and an Environment is reconciled
+//! only when one of its own claims (or those of the environment it promotes from) changes. The decisions that must
 //! survive a restart live in status: the promoted version (`status.targetVersion`), the clusters
 //! admitted to upgrade (`status.upgrading`), and — in each claim's status — the soak clock
 //! (`readyAtVersion`) and the upgrade record. Claims read their Environment (they already do) and
 //! start an upgrade only when it lists them.
 //!
-//! Reconcile: list the claims and Environments → [`drover_core::promotion::evaluate`] (pure) →
+//! Reconcile: the cached claims and Environments → [`drover_core::promotion::evaluate`] (pure) →
 //! one server-side apply of the status subresource, only when it differs → requeue when time
 //! alone changes the answer (a soak ends, the maintenance window opens or closes), at the latest
 //! after the resync interval. The binary wires it with watches on Environments and on claims
@@ -27,10 +28,9 @@ use drover_api::{
 };
 use drover_core::promotion::{ClusterRecord, EnvironmentInput, evaluate};
 use kube::Resource;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use tracing::Instrument;
 
@@ -44,15 +44,6 @@ pub enum EnvironmentError {
     /// The object has no name (never true for objects from the API server).
     #[error("the Environment has no name")]
     MissingName,
-    /// Listing failed.
-    #[error("listing {what}: {source}")]
-    List {
-        /// `WorkloadClusters` or `Environments`.
-        what: &'static str,
-        /// The API error.
-        #[source]
-        source: kube::Error,
-    },
     /// Writing the status failed.
     #[error("writing the status of Environment {name}: {source}")]
     Status {
@@ -69,9 +60,7 @@ impl EnvironmentError {
     pub fn kube_error(&self) -> Option<&kube::Error> {
         match self {
             EnvironmentError::MissingName => None,
-            EnvironmentError::List { source, .. } | EnvironmentError::Status { source, .. } => {
-                Some(source)
-            }
+            EnvironmentError::Status { source, .. } => Some(source),
         }
     }
 }
@@ -81,13 +70,17 @@ pub async fn reconcile_environment(
     environment: Arc<Environment>,
     ctx: Arc<Context>,
 ) -> Result<Action, EnvironmentError> {
+    ctx.caches().wait_synced().await;
+    let environment = ctx.caches().environment_writes().freshest(environment);
     let name = environment
         .metadata
         .name
         .clone()
         .ok_or(EnvironmentError::MissingName)?;
     let span = tracing::info_span!("reconcile_environment", environment = %name);
-    let result = run(&environment, &name, &ctx).instrument(span).await;
+    let result = run(environment.as_ref(), &name, &ctx)
+        .instrument(span)
+        .await;
     if result.is_ok() {
         ctx.record_success(&failure_key(&name));
     }
@@ -119,14 +112,25 @@ async fn run(
     name: &str,
     ctx: &Context,
 ) -> Result<Action, EnvironmentError> {
-    let claims: Vec<WorkloadCluster> = list_all(ctx, "WorkloadClusters").await?;
-    let environments: Vec<Environment> = list_all(ctx, "Environments").await?;
+    let caches = ctx.caches();
+    let claims: Vec<Arc<WorkloadCluster>> = caches
+        .claims()
+        .state()
+        .into_iter()
+        .map(|claim| caches.claim_writes().freshest(claim))
+        .collect();
+    let environments: Vec<Arc<Environment>> = caches
+        .environments()
+        .state()
+        .into_iter()
+        .map(|e| caches.environment_writes().freshest(e))
+        .collect();
     let records: Vec<ClusterRecord> = claims
         .iter()
         .filter(|c| c.metadata.deletion_timestamp.is_none())
-        .map(ClusterRecord::from_claim)
+        .map(|c| ClusterRecord::from_claim(c))
         .collect();
-    let others: Vec<&Environment> = environments.iter().collect();
+    let others: Vec<&Environment> = environments.iter().map(AsRef::as_ref).collect();
     let outcome = evaluate(&EnvironmentInput {
         environment,
         environments: &others,
@@ -140,27 +144,6 @@ async fn run(
         .recheck_after
         .map_or(resync, |d| (d + Duration::from_secs(1)).min(resync));
     Ok(Action::requeue(next))
-}
-
-/// Every object of a cluster-wide list, page by page.
-async fn list_all<K>(ctx: &Context, what: &'static str) -> Result<Vec<K>, EnvironmentError>
-where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
-{
-    let api: Api<K> = Api::all(ctx.client().clone());
-    let mut params = ListParams::default().limit(ctx.settings().list_page_size);
-    let mut items = Vec::new();
-    loop {
-        let page = api
-            .list(&params)
-            .await
-            .map_err(|source| EnvironmentError::List { what, source })?;
-        items.extend(page.items);
-        match page.metadata.continue_.filter(|token| !token.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
-            None => return Ok(items),
-        }
-    }
 }
 
 /// Writes `status` if it differs from the live one, then publishes what changed as events.
@@ -182,13 +165,14 @@ async fn write_status(
     });
     // drover is the only writer of the status: force, as for claims.
     let params = PatchParams::apply(MANAGER).force();
-    Api::<Environment>::all(ctx.client().clone())
+    let written = Api::<Environment>::all(ctx.client().clone())
         .patch_status(name, &params, &Patch::Apply(&body))
         .await
         .map_err(|source| EnvironmentError::Status {
             name: name.to_owned(),
             source,
         })?;
+    ctx.caches().environment_writes().remember(written);
     for event in events(previous, status) {
         if let Err(error) = ctx
             .recorder()

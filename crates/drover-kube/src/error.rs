@@ -7,7 +7,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::admission::AdmissionError;
 use crate::apply::ApplyError;
 use crate::build::BuildError;
 use crate::deletion::DeletionError;
@@ -81,10 +80,6 @@ pub enum ReconcileError {
     /// Reading failed.
     #[error("dereference: {0}")]
     Dereference(#[from] DereferenceError),
-    /// Listing the other claims for the capacity admission failed (a read: stage
-    /// `dereference`).
-    #[error("admission: {0}")]
-    Admission(#[from] AdmissionError),
     /// Rendering failed.
     #[error("build: {0}")]
     Build(#[from] BuildError),
@@ -112,9 +107,9 @@ impl ReconcileError {
     /// The stage that failed.
     pub fn stage(&self) -> Stage {
         match self {
-            ReconcileError::MissingMetadata(_)
-            | ReconcileError::Dereference(_)
-            | ReconcileError::Admission(_) => Stage::Dereference,
+            ReconcileError::MissingMetadata(_) | ReconcileError::Dereference(_) => {
+                Stage::Dereference
+            }
             ReconcileError::Build(_) => Stage::Build,
             ReconcileError::Finalizer(_) => Stage::Finalizer,
             ReconcileError::Pause(_) => Stage::Pause,
@@ -130,7 +125,6 @@ impl ReconcileError {
         match self {
             ReconcileError::MissingMetadata(_) | ReconcileError::Build(_) => None,
             ReconcileError::Dereference(e) => e.kube_error(),
-            ReconcileError::Admission(e) => Some(e.kube_error()),
             ReconcileError::Finalizer(e) => e.kube_error(),
             ReconcileError::Pause(e) => Some(e.kube_error()),
             ReconcileError::Apply(e) => e.kube_error(),

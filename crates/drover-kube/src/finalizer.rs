@@ -76,7 +76,7 @@ async fn patch(
     claim: &WorkloadCluster,
     api: &Api<WorkloadCluster>,
     ops: Value,
-) -> Result<(), FinalizerError> {
+) -> Result<WorkloadCluster, FinalizerError> {
     let ops: json_patch::Patch = serde_json::from_value(ops).map_err(FinalizerError::Patch)?;
     let name = claim.metadata.name.clone().unwrap_or_default();
     api.patch(&name, &PatchParams::default(), &Patch::Json::<()>(ops))
@@ -85,21 +85,20 @@ async fn patch(
             namespace: claim.metadata.namespace.clone().unwrap_or_default(),
             name,
             source,
-        })?;
-    Ok(())
+        })
 }
 
-/// Adds the finalizer unless present. Returns whether it patched.
+/// Adds the finalizer unless present. Returns the patched claim when it patched.
 pub async fn ensure(
     api: &Api<WorkloadCluster>,
     claim: &WorkloadCluster,
-) -> Result<bool, FinalizerError> {
+) -> Result<Option<WorkloadCluster>, FinalizerError> {
     if has_finalizer(claim) {
-        return Ok(false);
+        return Ok(None);
     }
-    patch(claim, api, add_patch(claim.metadata.finalizers.as_deref())).await?;
+    let patched = patch(claim, api, add_patch(claim.metadata.finalizers.as_deref())).await?;
     tracing::info!("finalizer added");
-    Ok(true)
+    Ok(Some(patched))
 }
 
 /// Removes the finalizer if present.

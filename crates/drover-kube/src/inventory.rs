@@ -1,11 +1,11 @@
 //! The live objects of one cluster: everything of a kind drover renders that carries the
-//! cluster's inventory labels, listed kind by kind with label selectors and pagination.
+//! cluster's inventory labels.
 //!
-//! The inventory is read once per reconcile and serves three stages: apply compares desired
-//! objects with their live versions from it (no GET per object), prune deletes what it holds
-//! beyond the desired set, and status reads the CAPI objects from it. Kinds the API server does
-//! not serve (a provider's CRDs that are not installed) answer 404; they are skipped and not
-//! listed again for [`crate::Settings::unserved_kind_ttl`].
+//! In the controller the inventory comes from the watch cache ([`crate::cache::InventoryIndex`])
+//! and serves three stages: apply compares desired objects with their live versions from it, prune
+//! deletes what it holds beyond the desired set, and status reads the CAPI objects from it.
+//! Outside the controller (`drover plan --kubeconfig`) [`read_with_client`] lists it kind by kind
+//! with label selectors and pagination; kinds the API server does not serve are skipped.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +16,7 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::resources::{KindInfo, inventory_kinds};
+use crate::resources::{KindInfo, KindResource as _, inventory_kinds};
 
 /// Identifies an object of a cluster: kind, namespace (empty when cluster-scoped) and name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,42 +125,25 @@ pub struct InventoryError {
     pub source: kube::Error,
 }
 
-/// Lists every object of cluster `cluster` (the claim's name).
-pub async fn read(ctx: &Context, cluster: &str) -> Result<Inventory, InventoryError> {
-    list_kinds(
-        ctx.client(),
-        cluster,
-        ctx.settings().list_page_size,
-        |kind| ctx.is_unserved(kind),
-        |kind| ctx.mark_unserved(kind),
-    )
-    .await
-}
-
-/// Lists every object of cluster `cluster` with `client`, outside a reconcile (`drover plan
+/// Lists every object of cluster `cluster` with `client`, outside the controller (`drover plan
 /// --kubeconfig`): every kind is asked, those not served are skipped.
 pub async fn read_with_client(
     client: &Client,
     cluster: &str,
     page_size: u32,
 ) -> Result<Inventory, InventoryError> {
-    list_kinds(client, cluster, page_size, |_| false, |_| {}).await
+    list_kinds(client, cluster, page_size).await
 }
 
 async fn list_kinds(
     client: &Client,
     cluster: &str,
     page_size: u32,
-    skip: impl Fn(&'static str) -> bool,
-    mark_unserved: impl Fn(&'static str),
 ) -> Result<Inventory, InventoryError> {
     let namespace = naming::cluster_namespace(cluster);
     let selector = selector(cluster);
     let mut inventory = Inventory::default();
     for info in inventory_kinds() {
-        if skip(info.kind) {
-            continue;
-        }
         let resource = info.api_resource();
         let api: Api<DynamicObject> = if info.namespaced {
             Api::namespaced_with(client.clone(), &namespace, &resource)
@@ -170,14 +152,7 @@ async fn list_kinds(
         };
         let objects = match list_all(&api, &selector, page_size).await {
             Ok(objects) => objects,
-            Err(kube::Error::Api(status)) if status.code == 404 => {
-                tracing::debug!(
-                    kind = info.kind,
-                    "kind not served; not listing it for a while"
-                );
-                mark_unserved(info.kind);
-                continue;
-            }
+            Err(kube::Error::Api(status)) if status.code == 404 => continue,
             Err(source) => {
                 return Err(InventoryError {
                     kind: info.kind,

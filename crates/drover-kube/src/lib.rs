@@ -5,11 +5,11 @@
 //!
 //! | stage | module | writes |
 //! |---|---|---|
-//! | read claim references, inventory, kubeconfig | [`dereference`] (+ [`inventory`]) | nothing |
+//! | read claim references, inventory (watch caches), kubeconfig | [`dereference`] (+ [`cache`]) | nothing |
 //! | resolve + provider checks (pure) | [`validate`] | nothing |
 //! | versions: upgrade steps, promotion, window (pure) | [`upgrade`] | nothing |
 //! | render + registration Secret (pure) | [`build`] (+ [`registration`]) | nothing |
-//! | capacity admission of a new or growing cluster | [`admission`] | nothing |
+//! | capacity admission of a new or growing cluster (watch caches) | [`admission`] | nothing |
 //! | finalizer before anything is created | [`finalizer`] | claim metadata |
 //! | server-side apply of what differs | [`apply`] | rendered objects, Argo CD Secret |
 //! | delete what is no longer desired | [`prune`] | deletes |
@@ -34,6 +34,7 @@
 pub mod admission;
 pub mod apply;
 pub mod build;
+pub mod cache;
 pub mod context;
 pub mod deletion;
 pub mod dereference;

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::inventory::{self, InventoryError, ObjectKey};
 use crate::prune;
-use crate::resources::{kind_info, resource};
+use crate::resources::{KindResource as _, kind_info, resource};
 
 /// Why a live plan could not be made.
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, Preconditions};
 use std::collections::BTreeSet;
 
+use crate::cache::{InventoryIndex, SecretCache};
 use crate::dereference::LiveSecret;
 use crate::inventory::{Inventory, LiveObject, ObjectKey};
 use crate::registration;
@@ -61,25 +62,32 @@ pub fn stale<'a>(
     stale
 }
 
-/// Deletes the stale objects. Returns what was deleted.
+/// Deletes the stale objects of `cluster`; those gone leave `index` at once. Returns what was
+/// deleted.
 pub async fn prune(
     client: &Client,
+    cluster: &str,
     inventory: &Inventory,
     desired: &[Manifest],
+    index: &InventoryIndex,
 ) -> Result<Vec<ObjectKey>, PruneError> {
     let mut deleted = Vec::new();
     for (key, live) in stale(inventory, desired) {
-        delete_object(client, key, live).await?;
+        if delete_object(client, key, live).await? == Deleted::Gone {
+            index.remove(cluster, key);
+        }
         tracing::info!(object = %key, "pruned");
         deleted.push(key.clone());
     }
     Ok(deleted)
 }
 
-/// Deletes the Argo CD cluster Secret when registration is disabled and drover's Secret exists.
+/// Deletes the Argo CD cluster Secret when registration is disabled and drover's Secret exists,
+/// and forgets it in `secrets`.
 pub async fn prune_registration(
     client: &Client,
     live: Option<&LiveSecret>,
+    secrets: &SecretCache,
 ) -> Result<Option<ObjectKey>, PruneError> {
     let Some(LiveSecret(secret)) = live else {
         return Ok(None);
@@ -106,6 +114,7 @@ pub async fn prune_registration(
         secret["metadata"]["uid"].as_str(),
     )
     .await?;
+    secrets.forget(&key.namespace, &key.name);
     tracing::info!(object = %key, "unregistered from Argo CD");
     Ok(Some(key))
 }

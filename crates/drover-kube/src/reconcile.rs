@@ -19,8 +19,10 @@
 //! what runs, or the next step of an upgrade the environment allows. `admission`
 //! ([`crate::admission`]) checks a new or growing cluster fits on its infrastructure.
 //!
-//! Each write is made only when needed, so a reconcile that finds everything in place makes no
-//! write request at all.
+//! Every read comes from the watch caches ([`crate::cache`]; Secrets by name, remembered), and
+//! each write is made only when needed, so a reconcile that finds everything in place makes no
+//! request at all. A reconcile waits until the caches have synced: before that, "not listed yet"
+//! would look like "absent".
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,9 +31,8 @@ use drover_api::{Phase, WorkloadCluster};
 use drover_core::naming;
 use drover_core::status::{self as core_status, Capacity, Registration, StatusInput, Validity};
 use drover_core::upgrade::UpgradeReport;
-use kube::api::{Api, DynamicObject};
+use kube::api::Api;
 use kube::runtime::controller::Action;
-use serde_json::Value;
 use tracing::Instrument;
 
 use crate::admission::admission;
@@ -43,7 +44,7 @@ use crate::dereference::{Observed, dereference};
 use crate::error::ReconcileError;
 use crate::finalizer;
 use crate::inventory::ObjectKey;
-use crate::pause::{self, PauseError};
+use crate::pause;
 use crate::prune;
 use crate::resources::kind_info;
 use crate::status;
@@ -59,6 +60,9 @@ pub async fn reconcile(
     claim: Arc<WorkloadCluster>,
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
+    ctx.caches().wait_synced().await;
+    // drover's own last write of the claim, if the watch has not reported it yet.
+    let claim = ctx.caches().claim_writes().freshest(claim);
     let started = Instant::now();
     let metrics = ctx.metrics();
     let _running = metrics.reconcile_started();
@@ -155,29 +159,50 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
     };
     let desired = build(&cluster, observed.kubeconfig.as_ref())?;
-    let capacity = admission(ctx, claim, &observed, &cluster, &desired.objects).await?;
+    if let Some(missing) = not_served(ctx, &desired.objects) {
+        return report_invalid(ctx, claim, &observed, &missing).await;
+    }
+    let caches = ctx.caches();
+    let capacity = admission(caches, claim, &observed, &cluster, &desired.objects);
     if !capacity.admitted() {
         let wanted = core_status::Desired::of(&cluster);
         return report_refused(ctx, claim, &observed, &wanted, &upgrade, &capacity).await;
     }
-    finalizer::ensure(&claims, claim).await?;
+    if let Some(patched) = finalizer::ensure(&claims, claim).await? {
+        caches.claim_writes().remember(patched);
+    }
 
+    let index = caches.inventory();
     let mut applied =
-        apply::apply_objects(ctx.client(), &desired.objects, &observed.inventory).await?;
+        apply::apply_objects(ctx.client(), &desired.objects, &observed.inventory, index).await?;
     let live_secret = observed.argocd_secret.as_ref();
     let mut pruned = Vec::new();
     match &desired.registration {
         RegistrationPlan::Apply { secret, .. } => {
-            if apply::apply_secret(ctx.client(), secret, live_secret.map(|s| &s.0)).await? {
-                applied.push(ObjectKey::of(secret));
+            let live = live_secret.map(|s| &s.0);
+            if let Some(stored) = apply::apply_secret(ctx.client(), secret, live).await? {
+                let key = ObjectKey::of(secret);
+                let now = std::time::Instant::now();
+                caches
+                    .secrets()
+                    .remember(&key.namespace, &key.name, "", Some(stored), now);
+                applied.push(key);
             }
         }
         RegistrationPlan::Disabled => {
-            pruned.extend(prune::prune_registration(ctx.client(), live_secret).await?);
+            let secrets = caches.secrets();
+            pruned.extend(prune::prune_registration(ctx.client(), live_secret, secrets).await?);
         }
         RegistrationPlan::WaitingForKubeconfig | RegistrationPlan::Invalid(_) => {}
     }
-    pruned.extend(prune::prune(ctx.client(), &observed.inventory, &desired.objects).await?);
+    let stale = prune::prune(
+        ctx.client(),
+        name,
+        &observed.inventory,
+        &desired.objects,
+        index,
+    );
+    pruned.extend(stale.await?);
     ctx.metrics().record_writes(applied.len(), pruned.len());
     announce(ctx, claim, "Applied", &applied).await;
     announce(ctx, claim, "Pruned", &pruned).await;
@@ -201,6 +226,25 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
     } else {
         ctx.settings().provisioning_requeue
     }))
+}
+
+/// The CRDs a claim's objects need that the management cluster does not serve, as an invalid
+/// claim (`Valid=False`, reason `CRDNotInstalled`, naming each CRD): nothing is written until
+/// they are installed (the CRD watch then reconciles every claim).
+fn not_served(ctx: &Context, objects: &[drover_core::render::Manifest]) -> Option<Invalid> {
+    let not_served = ctx.caches().not_served();
+    let mut missing: Vec<String> = objects
+        .iter()
+        .filter(|m| not_served.contains(m.kind()))
+        .filter_map(|m| kind_info(m.kind()))
+        .map(|info| {
+            let crd = info.crd_name().unwrap_or_else(|| info.plural.to_owned());
+            format!("{crd} ({} {})", info.kind, info.api_version)
+        })
+        .collect();
+    missing.sort();
+    missing.dedup();
+    (!missing.is_empty()).then_some(Invalid::CrdsNotInstalled(missing))
 }
 
 /// An event listing the objects written, if any.
@@ -301,32 +345,18 @@ async fn hold(
     name: &str,
 ) -> Result<Action, ReconcileError> {
     let namespace = naming::cluster_namespace(name);
-    let read_error = |source| {
-        ReconcileError::Pause(PauseError {
-            action: "reading",
-            namespace: namespace.clone(),
-            name: name.to_owned(),
-            source,
-        })
+    let key = ObjectKey {
+        kind: "Cluster".to_owned(),
+        namespace: namespace.clone(),
+        name: name.to_owned(),
     };
-    let Some(info) = kind_info("Cluster") else {
-        return Ok(Action::await_change());
-    };
-    let api: Api<DynamicObject> =
-        Api::namespaced_with(ctx.client().clone(), &namespace, &info.api_resource());
-    let cluster = api.get_opt(name).await.map_err(read_error)?;
-    if let Some(cluster) = cluster {
-        let mut cluster: Value = serde_json::to_value(&cluster).unwrap_or_default();
-        if let Some(map) = cluster.as_object_mut() {
-            map.insert("apiVersion".to_owned(), Value::from(info.api_version));
-        }
-        if !pause::is_paused(&cluster) {
-            pause::pause(ctx.client(), &cluster).await?;
-            let note = format!(
-                "paused CAPI Cluster {namespace}/{name}; drover writes nothing for this cluster until spec.paused is false"
-            );
-            status::publish(ctx, claim, &status::normal("Paused", note)).await;
-        }
+    let cluster = ctx.caches().inventory().get(name, &key).map(|l| l.object);
+    if let Some(cluster) = cluster.filter(|c| !pause::is_paused(c)) {
+        pause::pause(ctx.client(), &cluster).await?;
+        let note = format!(
+            "paused CAPI Cluster {namespace}/{name}; drover writes nothing for this cluster until spec.paused is false"
+        );
+        status::publish(ctx, claim, &status::normal("Paused", note)).await;
     }
     Ok(Action::requeue(ctx.resync_requeue()))
 }

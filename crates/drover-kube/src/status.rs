@@ -59,7 +59,7 @@ pub async fn write(
     });
     // drover is the only writer of the status: force, as for the objects it renders.
     let params = PatchParams::apply(MANAGER).force();
-    Api::<WorkloadCluster>::namespaced(ctx.client().clone(), &namespace)
+    let written = Api::<WorkloadCluster>::namespaced(ctx.client().clone(), &namespace)
         .patch_status(&name, &params, &Patch::Apply(&body))
         .await
         .map_err(|source| StatusError {
@@ -67,6 +67,8 @@ pub async fn write(
             name: name.clone(),
             source,
         })?;
+    // Until the watch reports it, the next reconcile reads this copy (no second write).
+    ctx.caches().claim_writes().remember(written);
     for transition in transitions(claim.status.as_ref(), status) {
         publish(ctx, claim, &transition_event(&transition)).await;
     }

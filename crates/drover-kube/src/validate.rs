@@ -21,7 +21,13 @@ pub enum Invalid {
     InfrastructureNotFound(String),
     /// Problems, each as (field path, message).
     Claim(Vec<(String, String)>),
+    /// The CRDs of kinds the claim's objects need are not served by the management cluster
+    /// (each as `crd (Kind group/version)`).
+    CrdsNotInstalled(Vec<String>),
 }
+
+/// `Valid=False` reason of a claim whose provider's CRDs are not installed.
+pub const REASON_CRD_NOT_INSTALLED: &str = "CRDNotInstalled";
 
 impl Invalid {
     /// `Valid=False` reason.
@@ -30,6 +36,7 @@ impl Invalid {
             Invalid::EnvironmentNotFound(_) => REASON_ENVIRONMENT_NOT_FOUND,
             Invalid::InfrastructureNotFound(_) => REASON_INFRASTRUCTURE_NOT_FOUND,
             Invalid::Claim(_) => REASON_INVALID,
+            Invalid::CrdsNotInstalled(_) => REASON_CRD_NOT_INSTALLED,
         }
     }
 
@@ -53,6 +60,11 @@ impl Invalid {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            Invalid::CrdsNotInstalled(crds) => format!(
+                "the management cluster does not serve {}: install the provider that defines {}",
+                crds.join(", "),
+                if crds.len() == 1 { "it" } else { "them" }
+            ),
         }
     }
 

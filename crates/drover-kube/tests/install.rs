@@ -8,8 +8,7 @@ use drover_api::{Environment, Infrastructure, WorkloadCluster};
 use drover_core::render::order::known_kinds;
 use drover_kube::install::rbac::{RENDERED_KIND_VERBS, allows, cluster_rules};
 use drover_kube::install::{self, InstallError, InstallOptions};
-use drover_kube::resources::kind_info;
-use drover_kube::runtime::controller::WATCHED_KINDS;
+use drover_kube::resources::{KindResource as _, kind_info};
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::Resource;
 use serde_json::Value;
@@ -96,11 +95,7 @@ fn the_cluster_role_covers_every_kind_drover_renders_and_watches() {
             continue;
         };
         let resource = info.api_resource();
-        let mut verbs: Vec<&str> = RENDERED_KIND_VERBS.to_vec();
-        if WATCHED_KINDS.contains(&kind) {
-            verbs.push("watch");
-        }
-        for verb in verbs {
+        for verb in RENDERED_KIND_VERBS.iter().copied().chain(["watch"]) {
             if !allows(&rules, &resource.group, &resource.plural, verb) {
                 missing.push(format!("{verb} {}/{}", resource.group, resource.plural));
             }
@@ -115,6 +110,16 @@ fn the_cluster_role_covers_every_kind_drover_renders_and_watches() {
             if !allows(&rules, "drover.dev", &plural, verb) {
                 missing.push(format!("{verb} drover.dev/{plural}"));
             }
+        }
+    }
+    for verb in ["list", "watch"] {
+        if !allows(
+            &rules,
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            verb,
+        ) {
+            missing.push(format!("{verb} customresourcedefinitions"));
         }
     }
     assert!(missing.is_empty(), "not granted:\n{}", missing.join("\n"));

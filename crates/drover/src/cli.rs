@@ -163,18 +163,22 @@ pub struct ControllerArgs {
     #[arg(long, env = "DROVER_CONTEXT", value_name = "NAME")]
     pub context: Option<String>,
     /// Reconciles running at once, at most (never two of one claim).
-    #[arg(long, env = "DROVER_CONCURRENCY", default_value_t = 4,
+    #[arg(long, env = "DROVER_CONCURRENCY",
+          default_value_t = drover_kube::runtime::DEFAULT_CONCURRENCY,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// API requests a second, on average (client-side token bucket).
-    #[arg(long, env = "DROVER_QPS", default_value_t = 20.0, value_parser = positive_f64)]
+    /// API requests a second, on average (client-side token bucket). Reconciles read from watch
+    /// caches, so this budget is spent on writes; see docs/controller.md for sizing.
+    #[arg(long, env = "DROVER_QPS",
+          default_value_t = drover_kube::runtime::client::DEFAULT_QPS, value_parser = positive_f64)]
     pub qps: f64,
     /// API requests that may be sent at once after a quiet period (the bucket's size).
-    #[arg(long, env = "DROVER_BURST", default_value_t = 30,
+    #[arg(long, env = "DROVER_BURST",
+          default_value_t = drover_kube::runtime::client::DEFAULT_BURST,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub burst: u32,
     /// How often a Ready claim is reconciled again without any change (e.g. `10m`, `1h`), ±10%
-    /// at random so claims spread out. Also how soon a rotated kubeconfig Secret is noticed.
+    /// at random so claims spread out. A resync reads the watch caches and sends no request.
     #[arg(long, env = "DROVER_RESYNC_PERIOD", default_value = "10m", value_name = "DURATION",
           value_parser = positive_duration)]
     pub resync_period: Duration,
@@ -469,9 +473,9 @@ mod tests {
         let args = controller(&[]).expect("parses");
         assert_eq!(args.kubeconfig, None);
         assert_eq!(args.context, None);
-        assert_eq!(args.concurrency, 4);
-        assert_eq!(args.qps, 20.0);
-        assert_eq!(args.burst, 30);
+        assert_eq!(args.concurrency, 16);
+        assert_eq!(args.qps, 50.0);
+        assert_eq!(args.burst, 300);
         assert_eq!(args.resync_period, Duration::from_secs(600));
         assert_eq!(args.metrics_bind, SocketAddr::from(([0, 0, 0, 0], 8080)));
         assert!(args.leader_election);

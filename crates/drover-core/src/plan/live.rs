@@ -16,7 +16,8 @@ pub const SERVER_METADATA: [&str; 7] = [
     "deletionGracePeriodSeconds",
 ];
 
-/// `object` without `status` and the server-written metadata fields.
+/// `object` without `status`, the server-written metadata fields and the controller's
+/// bookkeeping annotation ([`drover_api::labels::APPLIED_HASH`]).
 pub fn comparable(object: &Value) -> Value {
     let mut object = object.clone();
     if let Value::Object(map) = &mut object {
@@ -24,6 +25,15 @@ pub fn comparable(object: &Value) -> Value {
         if let Some(Value::Object(metadata)) = map.get_mut("metadata") {
             for field in SERVER_METADATA {
                 metadata.remove(field);
+            }
+            let annotations = metadata
+                .get_mut("annotations")
+                .and_then(Value::as_object_mut);
+            if let Some(annotations) = annotations {
+                annotations.remove(drover_api::labels::APPLIED_HASH);
+                if annotations.is_empty() {
+                    metadata.remove("annotations");
+                }
             }
         }
     }

@@ -1,5 +1,10 @@
-//! The order objects are applied in. Every kind a provider may emit has a phase here; a kind
-//! without one is a render error (tested), so a new kind cannot be skipped or misplaced silently.
+//! The one table of kinds drover renders: where each lives in the API, its apply phase and what
+//! the controller keeps of its live objects. Every other list derives from it — the apply order
+//! here, the controller's watches, inventory, prune and deletion, the CRD check and the RBAC of
+//! `drover install` — so a new provider kind is one line in [`KINDS`].
+//!
+//! A kind without an entry is a render error (tested), so a new kind cannot be skipped or
+//! misplaced silently.
 
 /// Apply phases, earliest first. Objects that others reference come before their referrers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,61 +31,340 @@ pub enum Phase {
     Addons,
 }
 
-const PHASES: &[(&str, Phase)] = &[
-    ("Namespace", Phase::Namespace),
-    ("ServiceAccount", Phase::Prerequisites),
-    ("Role", Phase::Prerequisites),
-    ("RoleBinding", Phase::Prerequisites),
-    ("ConfigMap", Phase::Prerequisites),
-    ("NetworkPolicy", Phase::Prerequisites),
-    ("KubeadmConfigTemplate", Phase::Templates),
-    ("TalosConfigTemplate", Phase::Templates),
-    ("EKSConfigTemplate", Phase::Templates),
-    ("KubevirtMachineTemplate", Phase::Templates),
-    ("DockerMachineTemplate", Phase::Templates),
-    ("ProxmoxMachineTemplate", Phase::Templates),
-    ("VSphereMachineTemplate", Phase::Templates),
-    ("AWSMachineTemplate", Phase::Templates),
-    ("KubevirtCluster", Phase::InfrastructureCluster),
-    ("DockerCluster", Phase::InfrastructureCluster),
-    ("ProxmoxCluster", Phase::InfrastructureCluster),
-    ("VSphereCluster", Phase::InfrastructureCluster),
-    ("AWSCluster", Phase::InfrastructureCluster),
-    ("AWSManagedCluster", Phase::InfrastructureCluster),
-    ("AzureASOManagedCluster", Phase::InfrastructureCluster),
-    ("GCPManagedCluster", Phase::InfrastructureCluster),
-    ("VCluster", Phase::InfrastructureCluster),
-    ("KubeadmControlPlane", Phase::ControlPlane),
-    ("TalosControlPlane", Phase::ControlPlane),
-    ("AWSManagedControlPlane", Phase::ControlPlane),
-    ("AzureASOManagedControlPlane", Phase::ControlPlane),
-    ("GCPManagedControlPlane", Phase::ControlPlane),
-    ("Cluster", Phase::Cluster),
-    ("MachineDeployment", Phase::Workers),
-    ("MachinePool", Phase::Workers),
-    ("AWSManagedMachinePool", Phase::Workers),
-    ("AzureASOManagedMachinePool", Phase::Workers),
-    ("GCPManagedMachinePool", Phase::Workers),
-    ("MachineHealthCheck", Phase::HealthChecks),
-    ("Deployment", Phase::Workloads),
-    ("Service", Phase::Workloads),
-    ("Ingress", Phase::Workloads),
-    ("PodDisruptionBudget", Phase::Workloads),
-    ("ServiceMonitor", Phase::Workloads),
-    ("HelmChartProxy", Phase::Addons),
+/// What the controller keeps of the live objects of a kind in its watch cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cached {
+    /// Metadata only (a metadata-only watch): everything drover renders of the kind is metadata.
+    Metadata,
+    /// Metadata and spec, without `status`: drover compares what it renders, reads no status.
+    Spec,
+    /// The whole object: the status is read (conditions, replicas, versions).
+    Full,
+}
+
+/// One kind drover renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindInfo {
+    /// `Kind`.
+    pub kind: &'static str,
+    /// `group/version` (`v1` for the core group): the version drover writes, lists and watches
+    /// (the storage version of the upstream CRDs).
+    pub api_version: &'static str,
+    /// Resource name in URLs.
+    pub plural: &'static str,
+    /// Whether objects live in a namespace.
+    pub namespaced: bool,
+    /// Apply phase.
+    pub phase: Phase,
+    /// What the controller caches of live objects.
+    pub cached: Cached,
+}
+
+/// API groups of Kubernetes itself: served by every API server, no CRD behind them.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "rbac.authorization.k8s.io",
+    "networking.k8s.io",
+    "policy",
 ];
+
+impl KindInfo {
+    const fn new(
+        kind: &'static str,
+        api_version: &'static str,
+        plural: &'static str,
+        phase: Phase,
+    ) -> Self {
+        Self {
+            kind,
+            api_version,
+            plural,
+            namespaced: true,
+            phase,
+            cached: Cached::Spec,
+        }
+    }
+
+    const fn cached(mut self, cached: Cached) -> Self {
+        self.cached = cached;
+        self
+    }
+
+    const fn cluster_scoped(mut self) -> Self {
+        self.namespaced = false;
+        self
+    }
+
+    /// The API group (empty for the core group).
+    pub fn group(&self) -> &'static str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
+    }
+
+    /// The version.
+    pub fn version(&self) -> &'static str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or(self.api_version, |(_, version)| version)
+    }
+
+    /// The name of the CustomResourceDefinition serving this kind (`plural.group`), `None` for
+    /// Kubernetes' own kinds.
+    pub fn crd_name(&self) -> Option<String> {
+        let group = self.group();
+        (!BUILT_IN_GROUPS.contains(&group)).then(|| format!("{}.{group}", self.plural))
+    }
+}
+
+use Phase::*;
+
+const CAPI: &str = "cluster.x-k8s.io/v1beta2";
+const KUBEADM_BOOTSTRAP: &str = "bootstrap.cluster.x-k8s.io/v1beta2";
+const TALOS_BOOTSTRAP: &str = "bootstrap.cluster.x-k8s.io/v1alpha3";
+const CONTROL_PLANE: &str = "controlplane.cluster.x-k8s.io/v1beta2";
+const TALOS_CONTROL_PLANE: &str = "controlplane.cluster.x-k8s.io/v1alpha3";
+const INFRA_V1ALPHA1: &str = "infrastructure.cluster.x-k8s.io/v1alpha1";
+const INFRA_V1ALPHA2: &str = "infrastructure.cluster.x-k8s.io/v1alpha2";
+const INFRA_V1BETA1: &str = "infrastructure.cluster.x-k8s.io/v1beta1";
+const INFRA_V1BETA2: &str = "infrastructure.cluster.x-k8s.io/v1beta2";
+
+/// Every kind the renderer may emit, in apply order (sorted by phase; tested).
+pub const KINDS: &[KindInfo] = &[
+    KindInfo::new("Namespace", "v1", "namespaces", Namespace)
+        .cluster_scoped()
+        .cached(Cached::Metadata),
+    KindInfo::new("ServiceAccount", "v1", "serviceaccounts", Prerequisites),
+    KindInfo::new(
+        "Role",
+        "rbac.authorization.k8s.io/v1",
+        "roles",
+        Prerequisites,
+    ),
+    KindInfo::new(
+        "RoleBinding",
+        "rbac.authorization.k8s.io/v1",
+        "rolebindings",
+        Prerequisites,
+    ),
+    KindInfo::new("ConfigMap", "v1", "configmaps", Prerequisites),
+    KindInfo::new(
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        "networkpolicies",
+        Prerequisites,
+    ),
+    KindInfo::new(
+        "KubeadmConfigTemplate",
+        KUBEADM_BOOTSTRAP,
+        "kubeadmconfigtemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "TalosConfigTemplate",
+        TALOS_BOOTSTRAP,
+        "talosconfigtemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "EKSConfigTemplate",
+        KUBEADM_BOOTSTRAP,
+        "eksconfigtemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "KubevirtMachineTemplate",
+        INFRA_V1ALPHA1,
+        "kubevirtmachinetemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "DockerMachineTemplate",
+        INFRA_V1BETA2,
+        "dockermachinetemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "ProxmoxMachineTemplate",
+        INFRA_V1ALPHA2,
+        "proxmoxmachinetemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "VSphereMachineTemplate",
+        INFRA_V1BETA2,
+        "vspheremachinetemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "AWSMachineTemplate",
+        INFRA_V1BETA2,
+        "awsmachinetemplates",
+        Templates,
+    ),
+    KindInfo::new(
+        "KubevirtCluster",
+        INFRA_V1ALPHA1,
+        "kubevirtclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "DockerCluster",
+        INFRA_V1BETA2,
+        "dockerclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "ProxmoxCluster",
+        INFRA_V1ALPHA2,
+        "proxmoxclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "VSphereCluster",
+        INFRA_V1BETA2,
+        "vsphereclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "AWSCluster",
+        INFRA_V1BETA2,
+        "awsclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "AWSManagedCluster",
+        INFRA_V1BETA2,
+        "awsmanagedclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "AzureASOManagedCluster",
+        INFRA_V1BETA1,
+        "azureasomanagedclusters",
+        InfrastructureCluster,
+    ),
+    KindInfo::new(
+        "GCPManagedCluster",
+        INFRA_V1BETA1,
+        "gcpmanagedclusters",
+        InfrastructureCluster,
+    ),
+    // The vcluster provider's control plane too: its status is read.
+    KindInfo::new(
+        "VCluster",
+        INFRA_V1ALPHA1,
+        "vclusters",
+        InfrastructureCluster,
+    )
+    .cached(Cached::Full),
+    KindInfo::new(
+        "KubeadmControlPlane",
+        CONTROL_PLANE,
+        "kubeadmcontrolplanes",
+        ControlPlane,
+    )
+    .cached(Cached::Full),
+    KindInfo::new(
+        "TalosControlPlane",
+        TALOS_CONTROL_PLANE,
+        "taloscontrolplanes",
+        ControlPlane,
+    )
+    .cached(Cached::Full),
+    KindInfo::new(
+        "AWSManagedControlPlane",
+        CONTROL_PLANE,
+        "awsmanagedcontrolplanes",
+        ControlPlane,
+    )
+    .cached(Cached::Full),
+    KindInfo::new(
+        "AzureASOManagedControlPlane",
+        INFRA_V1BETA1,
+        "azureasomanagedcontrolplanes",
+        ControlPlane,
+    )
+    .cached(Cached::Full),
+    KindInfo::new(
+        "GCPManagedControlPlane",
+        INFRA_V1BETA1,
+        "gcpmanagedcontrolplanes",
+        ControlPlane,
+    )
+    .cached(Cached::Full),
+    KindInfo::new("Cluster", CAPI, "clusters", Cluster).cached(Cached::Full),
+    KindInfo::new("MachineDeployment", CAPI, "machinedeployments", Workers).cached(Cached::Full),
+    KindInfo::new("MachinePool", CAPI, "machinepools", Workers).cached(Cached::Full),
+    KindInfo::new(
+        "AWSManagedMachinePool",
+        INFRA_V1BETA2,
+        "awsmanagedmachinepools",
+        Workers,
+    ),
+    KindInfo::new(
+        "AzureASOManagedMachinePool",
+        INFRA_V1BETA1,
+        "azureasomanagedmachinepools",
+        Workers,
+    ),
+    KindInfo::new(
+        "GCPManagedMachinePool",
+        INFRA_V1BETA1,
+        "gcpmanagedmachinepools",
+        Workers,
+    ),
+    KindInfo::new(
+        "MachineHealthCheck",
+        CAPI,
+        "machinehealthchecks",
+        HealthChecks,
+    ),
+    KindInfo::new("Deployment", "apps/v1", "deployments", Workloads),
+    KindInfo::new("Service", "v1", "services", Workloads),
+    KindInfo::new("Ingress", "networking.k8s.io/v1", "ingresses", Workloads),
+    KindInfo::new(
+        "PodDisruptionBudget",
+        "policy/v1",
+        "poddisruptionbudgets",
+        Workloads,
+    ),
+    KindInfo::new(
+        "ServiceMonitor",
+        "monitoring.coreos.com/v1",
+        "servicemonitors",
+        Workloads,
+    ),
+    KindInfo::new(
+        "HelmChartProxy",
+        "addons.cluster.x-k8s.io/v1alpha1",
+        "helmchartproxies",
+        Addons,
+    ),
+];
+
+/// The table entry of `kind`.
+pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|info| info.kind == kind)
+}
 
 /// The phase of `kind`, or `None` for a kind the renderer does not know how to order.
 pub fn phase_of(kind: &str) -> Option<Phase> {
-    PHASES
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, phase)| *phase)
+    kind_info(kind).map(|info| info.phase)
 }
 
 /// Every kind drover may render, in apply order.
 pub fn known_kinds() -> impl Iterator<Item = &'static str> {
-    PHASES.iter().map(|(kind, _)| *kind)
+    KINDS.iter().map(|info| info.kind)
+}
+
+/// Position of `kind` in apply order (unknown kinds last).
+pub fn apply_rank(kind: &str) -> usize {
+    KINDS
+        .iter()
+        .position(|info| info.kind == kind)
+        .unwrap_or(KINDS.len())
 }
 
 #[cfg(test)]
@@ -88,13 +372,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phases_are_listed_in_apply_order() {
-        let phases: Vec<Phase> = PHASES.iter().map(|(_, p)| *p).collect();
+    fn kinds_are_listed_in_apply_order() {
+        let phases: Vec<Phase> = KINDS.iter().map(|info| info.phase).collect();
         let mut sorted = phases.clone();
         sorted.sort();
         assert_eq!(
             phases, sorted,
-            "keep PHASES sorted by phase so the table reads as the apply order"
+            "keep KINDS sorted by phase so the table reads as the apply order"
         );
     }
 
@@ -102,5 +386,43 @@ mod tests {
     fn unknown_kinds_have_no_phase() {
         assert_eq!(phase_of("Secret"), None, "credentials are never rendered");
         assert_eq!(phase_of("Cluster"), Some(Phase::Cluster));
+    }
+
+    #[test]
+    fn kinds_are_unique() {
+        let mut kinds: Vec<&str> = known_kinds().collect();
+        kinds.sort_unstable();
+        let before = kinds.len();
+        kinds.dedup();
+        assert_eq!(before, kinds.len());
+    }
+
+    #[test]
+    fn crd_names_for_custom_kinds_only() {
+        let crd = |kind| kind_info(kind).and_then(KindInfo::crd_name);
+        assert_eq!(crd("Deployment"), None);
+        assert_eq!(crd("Namespace"), None);
+        assert_eq!(
+            crd("KubevirtCluster").as_deref(),
+            Some("kubevirtclusters.infrastructure.cluster.x-k8s.io")
+        );
+        assert_eq!(
+            crd("ServiceMonitor").as_deref(),
+            Some("servicemonitors.monitoring.coreos.com")
+        );
+    }
+
+    #[test]
+    fn the_status_is_cached_where_it_is_read() {
+        for info in KINDS {
+            let reads_status = matches!(info.phase, Phase::ControlPlane | Phase::Cluster)
+                || ["MachineDeployment", "MachinePool", "VCluster"].contains(&info.kind);
+            assert_eq!(
+                info.cached == Cached::Full,
+                reads_status,
+                "{}: status cached iff read",
+                info.kind
+            );
+        }
     }
 }

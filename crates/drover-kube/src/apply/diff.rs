@@ -1,16 +1,22 @@
-//! Does a desired object need applying? Pure comparison of the desired object with its live
-//! version.
+//! Does a desired object need applying? Pure comparison of the desired object with its cached
+//! live version.
 //!
 //! The live object holds more than drover renders (server defaults, status, other managers'
 //! fields), so equality is the wrong test. An object needs applying when
+//! - it does not exist;
+//! - its [`APPLIED_HASH`] annotation differs from the hash of the desired object: the render
+//!   changed since drover last applied it — including a field drover no longer sets, which only
+//!   an apply removes (server-side apply drops fields a manager stops sending); or
 //! - a field drover renders differs from the live value ([`is_subset`]: desired maps are
 //!   contained in live maps, lists have the same length and match element by element, scalars
-//!   are equal), or
-//! - drover's field manager owns a field in the live object that the desired object no longer has
-//!   ([`owns_fields_not_desired`], read from `metadata.managedFields`): applying then removes it,
-//!   which is how server-side apply drops fields a manager stops setting.
+//!   are equal): someone changed a field drover owns, and drover takes it back.
+//!
+//! The hash makes drift detection work from a watch cache without `managedFields` (which the
+//! cache drops: they are often half an object's size).
 
-use serde_json::{Map, Value};
+use drover_api::labels::APPLIED_HASH;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// Whether `desired` (without `apiVersion`/`kind`, which the caller matched) is contained in
 /// `live`.
@@ -52,75 +58,40 @@ pub fn comparable(desired: &Value) -> Value {
     object
 }
 
-/// Whether `manager`'s server-side-apply entry in `live.metadata.managedFields` owns a field that
-/// `desired` does not set. Unknown entry formats count as "not owned" so an unreadable entry
-/// never causes an apply on every reconcile.
-pub fn owns_fields_not_desired(live: &Value, manager: &str, desired: &Value) -> bool {
-    let Some(entries) = live["metadata"]["managedFields"].as_array() else {
-        return false;
-    };
-    entries
+/// The hash of a desired object: the first 16 hex digits of the SHA-256 of its JSON (the
+/// renderer builds objects in a fixed order, so equal renders hash equally).
+pub fn applied_hash(desired: &Value) -> String {
+    let bytes = serde_json::to_vec(desired).unwrap_or_default();
+    Sha256::digest(&bytes)
         .iter()
-        .filter(|e| e["manager"].as_str() == Some(manager))
-        .filter(|e| e["operation"].as_str() == Some("Apply"))
-        .filter(|e| e["subresource"].as_str().unwrap_or_default().is_empty())
-        .filter_map(|e| e["fieldsV1"].as_object())
-        .any(|fields| missing_in(fields, desired))
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-/// Whether some field in the `fieldsV1` set `owned` is absent from `desired`.
-fn missing_in(owned: &Map<String, Value>, desired: &Value) -> bool {
-    owned.iter().any(|(key, children)| {
-        let child = if let Some(name) = key.strip_prefix("f:") {
-            match desired.get(name) {
-                Some(child) => child,
-                None => return true,
-            }
-        } else if let Some(keys) = key.strip_prefix("k:") {
-            let Ok(Value::Object(keys)) = serde_json::from_str::<Value>(keys) else {
-                return false;
-            };
-            let element = desired.as_array().and_then(|items| {
-                items
-                    .iter()
-                    .find(|item| keys.iter().all(|(k, v)| item.get(k) == Some(v)))
-            });
-            match element {
-                Some(element) => element,
-                None => return true,
-            }
-        } else if let Some(value) = key.strip_prefix("v:") {
-            let Ok(value) = serde_json::from_str::<Value>(value) else {
-                return false;
-            };
-            return !desired
-                .as_array()
-                .is_some_and(|items| items.contains(&value));
-        } else if let Some(index) = key.strip_prefix("i:") {
-            let Ok(index) = index.parse::<usize>() else {
-                return false;
-            };
-            match desired.get(index) {
-                Some(element) => element,
-                None => return true,
-            }
-        } else {
-            // "." marks the element itself; anything else is a format we do not know.
-            return false;
-        };
-        children
-            .as_object()
-            .is_some_and(|grand| missing_in(grand, child))
-    })
+/// `desired` as drover applies it: with its [`APPLIED_HASH`] annotation.
+pub fn stamped(desired: &Value) -> Value {
+    let hash = applied_hash(desired);
+    let mut object = desired.clone();
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(APPLIED_HASH.to_owned(), Value::from(hash));
+        }
+    }
+    object
 }
 
-/// Whether `desired` must be applied given its `live` version (`None`: it does not exist).
-pub fn needs_apply(desired: &Value, live: Option<&Value>, manager: &str) -> bool {
+/// Whether `stamped` (a [`stamped`] desired object) must be applied given its `live` version
+/// (`None`: it does not exist).
+pub fn needs_apply(stamped: &Value, live: Option<&Value>) -> bool {
     match live {
         None => true,
         Some(live) => {
-            !is_subset(&comparable(desired), live)
-                || owns_fields_not_desired(live, manager, desired)
+            let hash = |object: &Value| object["metadata"]["annotations"][APPLIED_HASH].clone();
+            hash(stamped) != hash(live) || !is_subset(&comparable(stamped), live)
         }
     }
 }
@@ -141,42 +112,62 @@ mod tests {
         })
     }
 
-    fn live() -> Value {
-        json!({
-            "metadata": { "name": "kccm", "namespace": "p-cluster", "uid": "u1", "resourceVersion": "7",
-                          "labels": { "a": "1", "other": "x" } },
-            "spec": { "replicas": 1, "revisionHistoryLimit": 10, "template": { "spec": {
-                "containers": [ { "name": "c", "image": "i:1", "args": ["--x"],
-                                  "terminationMessagePath": "/dev/termination-log" } ],
-                "volumes": [ { "name": "tmp", "emptyDir": {} } ],
-                "restartPolicy": "Always",
-            } } },
-            "status": { "replicas": 1 },
-        })
+    /// The live object after drover applied `desired`: server defaults, status, another label.
+    fn live_of(desired: &Value) -> Value {
+        let mut live = comparable(&stamped(desired));
+        live["metadata"]["uid"] = json!("u1");
+        live["metadata"]["resourceVersion"] = json!("7");
+        live["metadata"]["labels"]["other"] = json!("x");
+        live["spec"]["revisionHistoryLimit"] = json!(10);
+        live["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] =
+            json!("/dev/termination-log");
+        live["spec"]["template"]["spec"]["restartPolicy"] = json!("Always");
+        live["status"] = json!({ "replicas": 1 });
+        live
     }
 
     #[test]
     fn defaults_and_status_do_not_count_as_differences() {
-        assert!(!needs_apply(&deployment(), Some(&live()), "drover"));
+        let desired = stamped(&deployment());
+        assert!(!needs_apply(&desired, Some(&live_of(&deployment()))));
     }
 
     #[test]
-    fn a_changed_rendered_field_is_a_difference() {
+    fn a_changed_render_is_a_difference() {
+        let live = live_of(&deployment());
         let mut changed = deployment();
         changed["spec"]["template"]["spec"]["containers"][0]["image"] = json!("i:2");
-        assert!(needs_apply(&changed, Some(&live()), "drover"));
+        assert!(needs_apply(&stamped(&changed), Some(&live)));
         let mut extra_arg = deployment();
         extra_arg["spec"]["template"]["spec"]["containers"][0]["args"] = json!(["--x", "--y"]);
+        assert!(needs_apply(&stamped(&extra_arg), Some(&live)));
+        assert!(needs_apply(&stamped(&deployment()), None), "absent");
+    }
+
+    #[test]
+    fn a_field_drover_no_longer_renders_is_a_difference() {
+        // Rendered with `paused`, applied; the render drops it: the live object still has it
+        // and is a superset of the new render, but the hash tells.
+        let mut with_paused = deployment();
+        with_paused["spec"]["paused"] = json!(true);
+        let live = live_of(&with_paused);
+        let without = stamped(&deployment());
+        assert!(is_subset(&comparable(&without)["spec"], &live["spec"]));
+        assert!(needs_apply(&without, Some(&live)));
+    }
+
+    #[test]
+    fn a_hand_edit_of_a_rendered_field_is_a_difference() {
+        let mut live = live_of(&deployment());
+        live["metadata"]["labels"]["a"] = json!("2");
+        assert!(needs_apply(&stamped(&deployment()), Some(&live)));
+        let mut unstamped = live_of(&deployment());
+        if let Some(annotations) = unstamped["metadata"]["annotations"].as_object_mut() {
+            annotations.clear();
+        }
         assert!(
-            needs_apply(&extra_arg, Some(&live()), "drover"),
-            "lists must match in length"
-        );
-        let mut label = deployment();
-        label["metadata"]["labels"]["a"] = json!("2");
-        assert!(needs_apply(&label, Some(&live()), "drover"));
-        assert!(
-            needs_apply(&deployment(), None, "drover"),
-            "absent objects are applied"
+            needs_apply(&stamped(&deployment()), Some(&unstamped)),
+            "an object applied before the hash existed is applied once"
         );
     }
 
@@ -188,50 +179,12 @@ mod tests {
     }
 
     #[test]
-    fn a_field_drover_owns_but_no_longer_renders_needs_an_apply() {
-        let mut live = live();
-        live["spec"]["paused"] = json!(true);
-        live["metadata"]["managedFields"] = json!([
-            { "manager": "drover", "operation": "Apply", "fieldsV1": {
-                "f:metadata": { "f:labels": { "f:a": {} } },
-                "f:spec": { "f:replicas": {}, "f:paused": {}, "f:template": { "f:spec": {
-                    "f:containers": { "k:{\"name\":\"c\"}": { ".": {}, "f:image": {}, "f:name": {} } },
-                } } },
-            } },
-            { "manager": "kube-controller-manager", "operation": "Update", "fieldsV1": { "f:status": {} } },
-        ]);
-        assert!(owns_fields_not_desired(&live, "drover", &deployment()));
-        assert!(needs_apply(&deployment(), Some(&live), "drover"));
-
-        let mut desired = deployment();
-        desired["spec"]["paused"] = json!(true);
-        assert!(!owns_fields_not_desired(&live, "drover", &desired));
-        assert!(!owns_fields_not_desired(
-            &live,
-            "someone-else",
-            &deployment()
-        ));
-    }
-
-    #[test]
-    fn list_keys_values_and_unknown_formats() {
-        let desired = json!({ "items": [ { "name": "a", "x": 1 } ], "set": ["v1"] });
-        let owned = |fields: Value| {
-            json!({ "metadata": { "managedFields": [
-            { "manager": "m", "operation": "Apply", "fieldsV1": fields } ] } })
-        };
-        let check = |fields: Value| owns_fields_not_desired(&owned(fields), "m", &desired);
-        assert!(!check(
-            json!({ "f:items": { "k:{\"name\":\"a\"}": { "f:x": {} } } })
-        ));
-        assert!(check(json!({ "f:items": { "k:{\"name\":\"b\"}": {} } })));
-        assert!(check(
-            json!({ "f:items": { "k:{\"name\":\"a\"}": { "f:y": {} } } })
-        ));
-        assert!(!check(json!({ "f:set": { "v:\"v1\"": {} } })));
-        assert!(check(json!({ "f:set": { "v:\"v2\"": {} } })));
-        assert!(!check(json!({ "f:items": { "i:0": { "f:name": {} } } })));
-        assert!(check(json!({ "f:items": { "i:3": {} } })));
-        assert!(!check(json!({ "f:items": { "weird": {} } })));
+    fn the_hash_follows_the_content() {
+        let a = applied_hash(&deployment());
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, applied_hash(&deployment()));
+        let mut other = deployment();
+        other["spec"]["replicas"] = json!(2);
+        assert_ne!(a, applied_hash(&other));
     }
 }

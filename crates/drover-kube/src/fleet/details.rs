@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::claims::{get_environment, list_claims};
 use super::{FleetError, Scope, is_unserved, list_all};
 use crate::registration::{ARGOCD_SECRET_TYPE, argocd_secret_name};
-use crate::resources::{kind_info, resource};
+use crate::resources::{KindResource as _, kind_info, resource};
 
 /// Everything `describe` needs besides the claim.
 #[derive(Clone, Debug)]

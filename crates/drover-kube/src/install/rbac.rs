@@ -1,9 +1,10 @@
 //! The controller's RBAC, derived from what the code does so it cannot drift:
 //!
-//! - the kinds drover renders ([`crate::resources::inventory_kinds`], which a test keeps equal to
-//!   `drover_core::render::order::known_kinds`): `get`, `list`, `create`, `patch`, `delete`
-//!   cluster-wide (every cluster has its own namespace), plus `watch` on the kinds the controller
-//!   watches ([`WATCHED_KINDS`]);
+//! - the kinds drover renders (the one table, [`crate::resources::KINDS`]): `get`, `list`,
+//!   `watch`, `create`, `patch`, `delete` cluster-wide (every cluster has its own namespace; the
+//!   controller watches every kind it renders into its cache);
+//! - CustomResourceDefinitions: `list` and `watch` (metadata only), to notice a provider's CRDs
+//!   being installed or removed;
 //! - the rules of the Roles drover renders (the KubeVirt cloud controller's), which RBAC requires
 //!   the creator of a Role to hold;
 //! - WorkloadClusters read, watched, patched (finalizer) with their `status` and `finalizers`;
@@ -21,11 +22,10 @@ use drover_api::{Environment, Infrastructure, WorkloadCluster};
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::Resource;
 
-use crate::resources::inventory_kinds;
-use crate::runtime::controller::WATCHED_KINDS;
+use crate::resources::{KindResource as _, inventory_kinds};
 
 /// Verbs on every kind drover renders.
-pub const RENDERED_KIND_VERBS: [&str; 5] = ["get", "list", "create", "patch", "delete"];
+pub const RENDERED_KIND_VERBS: [&str; 6] = ["get", "list", "watch", "create", "patch", "delete"];
 
 fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
     PolicyRule {
@@ -62,6 +62,12 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
         // Machines are read (never written) to follow an upgrade and spot remediation.
         rule("cluster.x-k8s.io", &["machines"], &["get", "list"]),
         rule("events.k8s.io", &["events"], &["create", "patch"]),
+        // Metadata-only: which provider CRDs are installed.
+        rule(
+            "apiextensions.k8s.io",
+            &["customresourcedefinitions"],
+            &["list", "watch"],
+        ),
         rule("", &["secrets"], &["get"]),
     ];
     rules.extend(rendered_kind_rules());
@@ -69,28 +75,22 @@ pub fn cluster_rules() -> Vec<PolicyRule> {
     rules
 }
 
-/// `get/list/create/patch/delete` (and `watch` where watched) on every rendered kind, one rule
-/// per API group and verb set.
+/// [`RENDERED_KIND_VERBS`] on every rendered kind, one rule per API group.
 fn rendered_kind_rules() -> Vec<PolicyRule> {
-    let mut by_group: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
+    let mut by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for info in inventory_kinds() {
         let resource = info.api_resource();
-        let watched = WATCHED_KINDS.contains(&info.kind);
-        let plurals = by_group.entry((resource.group, watched)).or_default();
+        let plurals = by_group.entry(resource.group).or_default();
         if !plurals.contains(&resource.plural) {
             plurals.push(resource.plural);
         }
     }
     by_group
         .into_iter()
-        .map(|((group, watched), mut plurals)| {
+        .map(|(group, mut plurals)| {
             plurals.sort();
-            let mut verbs: Vec<&str> = RENDERED_KIND_VERBS.to_vec();
-            if watched {
-                verbs.push("watch");
-            }
             let plurals: Vec<&str> = plurals.iter().map(String::as_str).collect();
-            rule(&group, &plurals, &verbs)
+            rule(&group, &plurals, &RENDERED_KIND_VERBS)
         })
         .collect()
 }

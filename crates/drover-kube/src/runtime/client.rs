@@ -23,13 +23,20 @@ pub struct ClientOptions {
     pub burst: u32,
 }
 
+/// Default `--qps`: kubectl's. The controller reads from watch caches, so its requests are
+/// writes (and a few Secret reads); the API server's priority and fairness protects itself from
+/// any one client, and a wave of new claims should be applied as fast as `kubectl apply` would.
+pub const DEFAULT_QPS: f64 = 50.0;
+/// Default `--burst`: kubectl's.
+pub const DEFAULT_BURST: u32 = 300;
+
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             kubeconfig: None,
             context: None,
-            qps: 20.0,
-            burst: 30,
+            qps: DEFAULT_QPS,
+            burst: DEFAULT_BURST,
         }
     }
 }

@@ -1,100 +1,182 @@
-//! The `kube::runtime::Controller` of WorkloadClusters and what triggers it:
+//! The controllers of WorkloadClusters and Environments, the watches that feed their caches and
+//! what wakes them:
 //!
-//! | watch | scope | triggers |
-//! |---|---|---|
-//! | WorkloadCluster (the claims) | all namespaces | the claim |
-//! | Environment, Infrastructure | cluster | the claims that reference it |
-//! | CAPI `Cluster`, `KubeadmControlPlane`, `MachineDeployment` — metadata only, labelled `app.kubernetes.io/managed-by=drover` | all namespaces | the claim named by its `drover.dev/cluster` label |
+//! | watch | scope | cache | wakes |
+//! |---|---|---|---|
+//! | WorkloadCluster (the claims) | all namespaces | claims store | the claim; the Environments whose status depends on it |
+//! | Environment | cluster | Environments store | the Environment; its claims |
+//! | Infrastructure | cluster | Infrastructures store | its claims |
+//! | every kind of the table, label `app.kubernetes.io/managed-by=drover` ([`super::watch`]) | all namespaces | inventory index | the claim of the object's cluster |
+//! | CustomResourceDefinition, metadata only | cluster | — | the watch of a kind whose CRD changed |
 //!
-//! Next to it runs the Environment controller (see [`crate::environment`]): Environments, and the
-//! claims mapped by `environments_for_claim`, trigger a re-evaluation of the promotion gate.
+//! Every watch restarts with backoff on errors (a `410 Gone` relists). Reconciles read only the
+//! caches (and Secrets by name) and wait until every watch has finished its first list;
+//! `/readyz` reports exactly that ([`super::health`]). CAPI's kubeconfig Secrets are not watched:
+//! that would need `list`/`watch` on Secrets in every namespace (see [`crate::cache::secrets`]).
 //!
-//! Every watch restarts with backoff on errors (a `410 Gone` relists), and claims,
-//! Environments and Infrastructures are cached in reflector stores; readiness waits for those
-//! three to finish their first list. CAPI's kubeconfig Secrets are not watched: that would need
-//! `list`/`watch` on Secrets in every namespace. A rotated kubeconfig is picked up by the next
-//! resync of the claim (`--resync-period`), since the reconcile reads the Secret by name.
+//! Claims are woken by changes, not by timers: a provisioning cluster by its CAPI objects'
+//! status changes, a deletion by its objects going. The requeues after a reconcile
+//! ([`crate::Settings`]) are only a long safety net.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use drover_api::{Environment, Infrastructure, WorkloadCluster};
 use futures::StreamExt as _;
-use kube::api::{Api, DynamicObject};
-use kube::core::PartialObjectMeta;
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use kube::api::Api;
+use kube::runtime::WatchStreamExt as _;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::reflector::{self, Lookup, ObjectRef};
-use kube::runtime::{WatchStreamExt as _, watcher};
+use kube::runtime::reflector::{Lookup, ObjectRef};
+use kube::runtime::watcher::{self, Event};
 use kube::{Client, ResourceExt as _};
 
 use super::health::Health;
+use super::watch::{Triggers, spawn_inventory_watches};
+use crate::cache::{CLAIMS, Caches, ENVIRONMENTS, INFRASTRUCTURES, KindState, Writers};
 use crate::context::Context;
 use crate::environment::EnvironmentError;
 use crate::error::ReconcileError;
-use crate::resources::kind_info;
-use crate::watches::{
-    claims_for_environment, claims_for_infrastructure, claims_for_object, environments_for_claim,
-    watched_labels,
-};
+use crate::watches::{claims_for_environment, claims_for_infrastructure, environments_for_claim};
 use crate::{environment_error_policy, error_policy, reconcile, reconcile_environment};
 
-/// The CAPI kinds whose changes trigger a reconcile of their claim (watched metadata-only).
-pub const WATCHED_KINDS: [&str; 3] = ["Cluster", "KubeadmControlPlane", "MachineDeployment"];
+/// The watch config of drover's own kinds: the first list from the API server's watch cache.
+fn config() -> watcher::Config {
+    watcher::Config::default().any_semantic()
+}
 
-/// Runs the controller until `shutdown` resolves, then lets running reconciles finish.
+/// Marks `watch` synced on its first `InitDone`; counts errors.
+fn note<K>(
+    caches: &Caches,
+    health: &Health,
+    watch: &'static str,
+    event: &watcher::Result<Event<K>>,
+) {
+    match event {
+        Ok(Event::InitDone) => caches.set_kind_state(watch, KindState::Synced),
+        Err(error) => {
+            health.record_watch_error();
+            tracing::warn!(watch, %error, "watch failed; retrying with backoff");
+        }
+        Ok(_) => {}
+    }
+}
+
+fn send_all<K: Lookup>(to: &UnboundedSender<ObjectRef<K>>, refs: Vec<ObjectRef<K>>)
+where
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    for r in refs {
+        let _ = to.unbounded_send(r);
+    }
+}
+
+/// Runs both controllers and their watches until `shutdown` resolves, then lets running
+/// reconciles finish.
 ///
-/// `concurrency` caps reconciles running at once (different claims; one claim is never
-/// reconciled twice at once).
+/// `concurrency` caps reconciles running at once per controller (different objects; one object
+/// is never reconciled twice at once). `writers` feed the stores of `context`'s caches.
 pub async fn run(
     client: Client,
     context: Arc<Context>,
+    writers: Writers,
     concurrency: u16,
     health: Arc<Health>,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) {
+    let caches = context.caches_arc();
+    health.set_caches(Some(Arc::clone(&caches)));
+    let Writers {
+        claims: claims_writer,
+        environments: environments_writer,
+        infrastructures: infrastructures_writer,
+    } = writers;
+    let (claim_tx, claim_rx) = unbounded::<ObjectRef<WorkloadCluster>>();
+    let (all_tx, all_rx) = unbounded::<()>();
+    let (environment_tx, environment_rx) = unbounded::<ObjectRef<Environment>>();
+    let triggers = Triggers {
+        claims: claim_tx.clone(),
+        all_claims: all_tx,
+    };
+    let retry = context.settings().unserved_kind_ttl;
+    let mut tasks = spawn_inventory_watches(&client, &caches, &triggers, &health, retry);
+
+    // Infrastructures: cached, and wake their claims.
+    tasks.push(tokio::spawn({
+        let (caches, health, claim_tx) =
+            (Arc::clone(&caches), Arc::clone(&health), claim_tx.clone());
+        let events = watcher::watcher(Api::<Infrastructure>::all(client.clone()), config())
+            .default_backoff()
+            .reflect(infrastructures_writer);
+        async move {
+            let mut events = std::pin::pin!(events);
+            while let Some(event) = events.next().await {
+                note(&caches, &health, INFRASTRUCTURES, &event);
+                if let Ok(Event::Apply(i) | Event::Delete(i)) = &event {
+                    let claims = caches.claims().state();
+                    send_all(&claim_tx, claims_for_infrastructure(&i.name_any(), &claims));
+                }
+            }
+        }
+    }));
+
+    // Claims: the claim controller's own stream; each change also wakes its Environments.
+    let claim_events = {
+        let (caches, health) = (Arc::clone(&caches), Arc::clone(&health));
+        watcher::watcher(Api::<WorkloadCluster>::all(client.clone()), config())
+            .default_backoff()
+            .reflect(claims_writer)
+            .inspect(move |event| {
+                note(&caches, &health, CLAIMS, event);
+                let (claim, deleted) = match event {
+                    Ok(Event::Apply(c) | Event::InitApply(c)) => (c, false),
+                    Ok(Event::Delete(c)) => (c, true),
+                    _ => return,
+                };
+                caches.note_claim(claim, deleted);
+                let environments = caches.environments().state();
+                send_all(
+                    &environment_tx,
+                    environments_for_claim(claim, &environments),
+                );
+            })
+            .touched_objects()
+    };
+
+    // Environments: the Environment controller's own stream; each change wakes its claims.
+    let environment_events = {
+        let (caches, health) = (Arc::clone(&caches), Arc::clone(&health));
+        watcher::watcher(Api::<Environment>::all(client.clone()), config())
+            .default_backoff()
+            .reflect(environments_writer)
+            .inspect(move |event| {
+                note(&caches, &health, ENVIRONMENTS, event);
+                if let Ok(Event::Apply(e) | Event::Delete(e)) = event {
+                    let claims = caches.claims().state();
+                    send_all(&claim_tx, claims_for_environment(&e.name_any(), &claims));
+                }
+            })
+            .touched_objects()
+    };
+
     // One shutdown signal stops both controllers.
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
-    futures::future::join(
-        run_claims(
-            client.clone(),
-            Arc::clone(&context),
-            concurrency,
-            health,
-            shutdown.clone(),
-        ),
-        run_environments(client, context, concurrency, shutdown),
-    )
-    .await;
-}
-
-/// The Environment controller: evaluates each Environment's promotion gate and upgrade wave from
-/// its claims and writes its status. Triggered by the Environment and by every claim whose state
-/// it depends on (its own claims, and those of the environment it promotes from).
-async fn run_environments(
-    client: Client,
-    context: Arc<Context>,
-    concurrency: u16,
-    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
-) {
-    let (environments, writer) = reflector::store::<Environment>();
-    let environment_events = watcher(
-        Api::<Environment>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(writer)
-    .applied_objects();
-    let claim_events = watcher(
-        Api::<WorkloadCluster>::all(client),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .touched_objects();
-    Controller::for_stream(environment_events, environments.clone())
+    let claims = Controller::for_stream(claim_events, caches.claims().clone())
         .with_config(controller::Config::default().concurrency(concurrency))
-        .watches_stream(claim_events, move |claim: WorkloadCluster| {
-            environments_for_claim(&claim, &environments.state())
-        })
+        .reconcile_on(claim_rx)
+        .reconcile_all_on(all_rx)
+        .graceful_shutdown_on(shutdown.clone())
+        .run(reconcile, error_policy, Arc::clone(&context))
+        .for_each(|result| {
+            match result {
+                Ok((claim, _action)) => tracing::debug!(claim = %key(&claim), "reconciled"),
+                Err(error) => log_error(&error),
+            }
+            std::future::ready(())
+        });
+    let environments = Controller::for_stream(environment_events, caches.environments().clone())
+        .with_config(controller::Config::default().concurrency(concurrency))
+        .reconcile_on(environment_rx)
         .graceful_shutdown_on(shutdown)
         .run(reconcile_environment, environment_error_policy, context)
         .for_each(|result| {
@@ -102,9 +184,13 @@ async fn run_environments(
                 log_environment_error(&error);
             }
             std::future::ready(())
-        })
-        .await;
-    tracing::info!("environment controller stopped");
+        });
+    futures::future::join(claims, environments).await;
+    for task in tasks {
+        task.abort();
+    }
+    health.set_caches(None);
+    tracing::info!("controllers stopped");
 }
 
 fn log_environment_error(error: &controller::Error<EnvironmentError, watcher::Error>) {
@@ -113,117 +199,12 @@ fn log_environment_error(error: &controller::Error<EnvironmentError, watcher::Er
             tracing::debug!(environment = %environment.name, %error, "environment reconcile failed");
         }
         controller::Error::QueueError(error) => {
-            tracing::warn!(%error, "environment watch failed; retrying with backoff");
+            tracing::debug!(%error, "environment watch failed");
         }
         controller::Error::ObjectNotFound(_) | controller::Error::RunnerError(_) => {
             tracing::debug!(%error, "environment controller");
         }
     }
-}
-
-/// The WorkloadCluster controller.
-async fn run_claims(
-    client: Client,
-    context: Arc<Context>,
-    concurrency: u16,
-    health: Arc<Health>,
-    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
-) {
-    let (claims, claims_writer) = reflector::store::<WorkloadCluster>();
-    let (environments, environments_writer) = reflector::store::<Environment>();
-    let (infrastructures, infrastructures_writer) = reflector::store::<Infrastructure>();
-    health.set_claim_store(claims.clone());
-
-    let claim_events = watcher(
-        Api::<WorkloadCluster>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(claims_writer)
-    .applied_objects();
-    let environment_events = watcher(
-        Api::<Environment>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(environments_writer)
-    .touched_objects();
-    let infrastructure_events = watcher(
-        Api::<Infrastructure>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(infrastructures_writer)
-    .touched_objects();
-
-    let mut controller = Controller::for_stream(claim_events, claims.clone())
-        .with_config(controller::Config::default().concurrency(concurrency))
-        .watches_stream(environment_events, {
-            let claims = claims.clone();
-            move |environment: Environment| {
-                claims_for_environment(&environment.name_any(), &claims.state())
-            }
-        })
-        .watches_stream(infrastructure_events, {
-            let claims = claims.clone();
-            move |infrastructure: Infrastructure| {
-                claims_for_infrastructure(&infrastructure.name_any(), &claims.state())
-            }
-        });
-    let selector = watched_labels();
-    for kind in WATCHED_KINDS {
-        let Some(info) = kind_info(kind) else {
-            continue;
-        };
-        let resource = info.api_resource();
-        // Metadata-only: the mapper needs labels, and the cache holds no specs.
-        let events = watcher(
-            Api::<PartialObjectMeta<DynamicObject>>::all_with(client.clone(), &resource),
-            watcher::Config::default().labels(&selector),
-        )
-        .default_backoff()
-        .touched_objects();
-        let claims = claims.clone();
-        controller = controller.watches_stream_with(
-            events,
-            move |object| -> Vec<ObjectRef<WorkloadCluster>> {
-                claims_for_object(&object.metadata, &claims.state())
-            },
-            resource,
-        );
-    }
-
-    let synced = {
-        let health = Arc::clone(&health);
-        async move {
-            let waits = futures::future::join3(
-                claims.wait_until_ready(),
-                environments.wait_until_ready(),
-                infrastructures.wait_until_ready(),
-            )
-            .await;
-            if let (Ok(()), Ok(()), Ok(())) = waits {
-                tracing::info!(claims = claims.len(), "watch caches synced");
-                health.set_synced(true);
-            }
-        }
-    };
-    let synced = tokio::spawn(synced);
-
-    controller
-        .graceful_shutdown_on(shutdown)
-        .run(reconcile, error_policy, context)
-        .for_each(|result| {
-            match result {
-                Ok((claim, _action)) => tracing::debug!(claim = %key(&claim), "reconciled"),
-                Err(error) => log_error(&health, &error),
-            }
-            std::future::ready(())
-        })
-        .await;
-    synced.abort();
-    health.set_synced(false);
-    tracing::info!("controller stopped");
 }
 
 fn key<K: Lookup + ?Sized>(claim: &ObjectRef<K>) -> String {
@@ -235,15 +216,14 @@ fn key<K: Lookup + ?Sized>(claim: &ObjectRef<K>) -> String {
 }
 
 /// Logs what the controller's stream reports. Reconcile failures were already logged by
-/// [`error_policy`] with their claim and stage.
-fn log_error(health: &Health, error: &controller::Error<ReconcileError, watcher::Error>) {
+/// [`error_policy`] with their claim and stage; watch errors by the watch.
+fn log_error(error: &controller::Error<ReconcileError, watcher::Error>) {
     match error {
         controller::Error::ReconcilerFailed(error, claim) => {
             tracing::debug!(claim = %key(claim), stage = %error.stage(), "reconcile failed");
         }
         controller::Error::QueueError(error) => {
-            health.record_watch_error();
-            tracing::warn!(%error, "watch failed; retrying with backoff");
+            tracing::debug!(%error, "claim watch failed");
         }
         controller::Error::ObjectNotFound(claim) => {
             tracing::debug!(claim = %key(claim), "claim gone before its reconcile");

@@ -1,12 +1,15 @@
 //! What `/healthz`, `/readyz` and the runtime part of `/metrics` report: leadership, whether the
-//! watch caches have synced, how many claims are cached and how many watch errors occurred.
+//! watch caches have synced, what they hold and how many watch errors occurred.
+//!
+//! Readiness is read from the caches themselves ([`Caches::is_synced`]) at every request, not
+//! copied into a flag by a task waiting on them: a copy could be missed or set late (a race
+//! that kept `/readyz` at 503 for a whole run while reconciles went on).
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use drover_api::WorkloadCluster;
-use kube::runtime::reflector::Store;
+use crate::cache::Caches;
 
 /// Where this instance stands in leader election.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,9 +61,8 @@ impl Leadership {
 #[derive(Debug)]
 pub struct Health {
     leadership: AtomicU8,
-    synced: AtomicBool,
     watch_errors: AtomicU64,
-    claims: OnceLock<Store<WorkloadCluster>>,
+    caches: Mutex<Option<Arc<Caches>>>,
 }
 
 impl Health {
@@ -73,9 +75,8 @@ impl Health {
         };
         Self {
             leadership: AtomicU8::new(leadership.index()),
-            synced: AtomicBool::new(false),
             watch_errors: AtomicU64::new(0),
-            claims: OnceLock::new(),
+            caches: Mutex::new(None),
         }
     }
 
@@ -93,14 +94,21 @@ impl Health {
             .unwrap_or(Leadership::Lost)
     }
 
-    /// Records that the watch caches have (or have not) finished their initial list.
-    pub fn set_synced(&self, synced: bool) {
-        self.synced.store(synced, Ordering::SeqCst);
+    /// The caches of the running controller (`None` once it stopped).
+    pub fn set_caches(&self, caches: Option<Arc<Caches>>) {
+        *self.caches.lock().unwrap_or_else(PoisonError::into_inner) = caches;
     }
 
-    /// Whether the watch caches have synced.
+    fn caches(&self) -> Option<Arc<Caches>> {
+        self.caches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether the running controller's watch caches have synced.
     pub fn is_synced(&self) -> bool {
-        self.synced.load(Ordering::SeqCst)
+        self.caches().is_some_and(|caches| caches.is_synced())
     }
 
     /// Counts one error of a watch (it is retried with backoff).
@@ -108,20 +116,19 @@ impl Health {
         self.watch_errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Lets `/metrics` report the number of cached claims.
-    pub fn set_claim_store(&self, store: Store<WorkloadCluster>) {
-        let _ = self.claims.set(store);
-    }
-
     /// `Ok` when ready to serve, else why not: a leader (or an instance without leader
     /// election) is ready once its caches have synced, a standby as soon as it knows who leads.
     pub fn readiness(&self) -> Result<(), String> {
         match self.leadership() {
             Leadership::StandingBy => Ok(()),
-            Leadership::Leading | Leadership::Disabled if self.is_synced() => Ok(()),
-            Leadership::Leading | Leadership::Disabled => {
-                Err("watch caches have not synced yet".to_owned())
-            }
+            Leadership::Leading | Leadership::Disabled => match self.caches() {
+                Some(caches) if caches.is_synced() => Ok(()),
+                Some(caches) => Err(format!(
+                    "watch caches have not synced yet: {}",
+                    caches.syncing().join(", ")
+                )),
+                None => Err("the controller is not running".to_owned()),
+            },
             Leadership::Candidate => Err("leader election has not read the Lease yet".to_owned()),
             Leadership::Lost => Err("lost the leader election Lease".to_owned()),
         }
@@ -157,12 +164,31 @@ impl Health {
             "1 once the watch caches finished their initial list.",
             u64::from(self.is_synced()),
         );
-        if let Some(store) = self.claims.get() {
+        if let Some(caches) = self.caches() {
             gauge(
                 &mut out,
                 "drover_claims",
                 "WorkloadClusters in the watch cache.",
-                store.len() as u64,
+                caches.claims().len() as u64,
+            );
+            let (objects, bytes) = caches.inventory().size();
+            gauge(
+                &mut out,
+                "drover_cached_objects",
+                "Objects of drover's clusters in the watch cache.",
+                objects as u64,
+            );
+            gauge(
+                &mut out,
+                "drover_cached_object_bytes",
+                "Bytes of JSON the watch cache holds for those objects.",
+                bytes as u64,
+            );
+            gauge(
+                &mut out,
+                "drover_kinds_not_served",
+                "Kinds drover renders whose CRD the API server does not serve.",
+                caches.not_served().len() as u64,
             );
         }
         let _ = writeln!(
@@ -183,12 +209,26 @@ impl Health {
 mod tests {
     use super::*;
 
+    use crate::cache::Feeder;
+
+    fn synced_caches() -> Arc<Caches> {
+        let (caches, writers) = Caches::new();
+        Feeder::new(writers).mark_synced(&caches, &[]);
+        Arc::new(caches)
+    }
+
     #[test]
     fn without_leader_election_ready_once_synced() {
         let health = Health::new(false);
         assert_eq!(health.leadership(), Leadership::Disabled);
         assert!(health.readiness().is_err());
-        health.set_synced(true);
+        let (caches, writers) = Caches::new();
+        let caches = Arc::new(caches);
+        health.set_caches(Some(Arc::clone(&caches)));
+        let message = health.readiness().err().unwrap_or_default();
+        assert!(message.contains("not synced yet: AWSCluster,"), "{message}");
+        assert!(message.contains(", WorkloadCluster"), "{message}");
+        Feeder::new(writers).mark_synced(&caches, &[]);
         assert_eq!(health.readiness(), Ok(()));
         assert!(health.render_prometheus().contains("drover_leader 1\n"));
     }
@@ -205,7 +245,7 @@ mod tests {
         assert!(health.render_prometheus().contains("drover_leader 0\n"));
         health.set_leadership(Leadership::Leading);
         assert!(health.readiness().is_err(), "a new leader syncs first");
-        health.set_synced(true);
+        health.set_caches(Some(synced_caches()));
         assert_eq!(health.readiness(), Ok(()));
         let text = health.render_prometheus();
         assert!(text.contains("drover_leader 1\n"), "{text}");

@@ -184,7 +184,9 @@ mod tests {
             "{not_ready}"
         );
         health.set_leadership(Leadership::Leading);
-        health.set_synced(true);
+        let (caches, writers) = crate::cache::Caches::new();
+        crate::cache::Feeder::new(writers).mark_synced(&caches, &[]);
+        health.set_caches(Some(std::sync::Arc::new(caches)));
         let ready = request(address, "GET", "/readyz").await;
         assert!(ready.starts_with("HTTP/1.1 200 OK\r\n"), "{ready}");
         assert!(ready.ends_with("ok (leading)\n"), "{ready}");

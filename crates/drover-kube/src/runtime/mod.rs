@@ -12,7 +12,8 @@
 //! |---|---|
 //! | [`client`] | kubeconfig / in-cluster configuration, the client |
 //! | [`rate_limit`] | the `--qps`/`--burst` token bucket under the client |
-//! | [`controller`] | the kube-runtime Controller, its watches and caches |
+//! | [`controller`] | the kube-runtime Controllers and what wakes them |
+//! | [`watch`] | the watches feeding the inventory cache, the CRD watch |
 //! | [`leader`] | Lease-based leader election |
 //! | [`health`] | leadership and readiness state, runtime gauges |
 //! | [`http`] | the `/metrics`, `/healthz`, `/readyz` server |
@@ -25,6 +26,7 @@ pub mod http;
 pub mod leader;
 pub mod rate_limit;
 pub mod shutdown;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ use std::time::Duration;
 
 use kube::runtime::events::Reporter;
 
+use crate::cache::{Caches, Writers};
 use crate::context::{Context, Settings};
 use client::{ClientError, ClientOptions};
 use health::{Health, Leadership};
@@ -41,6 +44,9 @@ use shutdown::{Shutdown, Stage};
 
 /// Name of the controller in events, and the default Lease name.
 pub const CONTROLLER_NAME: &str = "drover-controller";
+/// Default reconciles at once per controller. Reconciles read from caches, so they wait only on
+/// their writes; 16 keeps the client's request budget busy while a wave of new claims is applied.
+pub const DEFAULT_CONCURRENCY: u16 = 16;
 /// Default spread of the resync requeue, in percent either way.
 pub const RESYNC_JITTER_PERCENT: u8 = 10;
 
@@ -112,7 +118,7 @@ impl RuntimeConfig {
     pub fn new() -> Self {
         Self {
             client: ClientOptions::default(),
-            concurrency: 4,
+            concurrency: DEFAULT_CONCURRENCY,
             settings: Settings {
                 resync_jitter_percent: RESYNC_JITTER_PERCENT,
                 ..Settings::default()
@@ -220,10 +226,12 @@ pub async fn run_with(parts: Parts, config: &RuntimeConfig) -> Result<(), Runtim
         controller: CONTROLLER_NAME.to_owned(),
         instance: Some(instance.clone()),
     };
+    let (caches, writers) = Caches::new();
     let context = Arc::new(Context::new(
         client.clone(),
         reporter,
         config.settings.clone(),
+        Arc::new(caches),
     ));
     let health = Arc::new(Health::new(config.leader_election.is_some()));
     if let Ok(address) = listener.local_addr() {
@@ -246,6 +254,7 @@ pub async fn run_with(parts: Parts, config: &RuntimeConfig) -> Result<(), Runtim
                 controller::run(
                     client,
                     context,
+                    writers,
                     config.concurrency,
                     health,
                     shutdown.graceful(),
@@ -266,7 +275,8 @@ pub async fn run_with(parts: Parts, config: &RuntimeConfig) -> Result<(), Runtim
                     )
                 };
                 let lock = LeaseLock::new(client.clone(), settings);
-                lead(lock, client, context, config.concurrency, health, &shutdown).await
+                let run = (client, context, writers);
+                lead(lock, run, config.concurrency, health, &shutdown).await
             }
         }
     };
@@ -283,8 +293,7 @@ pub async fn run_with(parts: Parts, config: &RuntimeConfig) -> Result<(), Runtim
 /// With leader election: stand by until leading, reconcile while leading, release on shutdown.
 async fn lead(
     mut lock: LeaseLock,
-    client: kube::Client,
-    context: Arc<Context>,
+    (client, context, writers): (kube::Client, Arc<Context>, Writers),
     concurrency: u16,
     health: Arc<Health>,
     shutdown: &Shutdown,
@@ -296,6 +305,7 @@ async fn lead(
         let reconciling = controller::run(
             client,
             context,
+            writers,
             concurrency,
             Arc::clone(&health),
             shutdown.graceful(),

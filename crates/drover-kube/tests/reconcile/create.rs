@@ -7,6 +7,8 @@ use drover_api::{ConditionStatus, ConditionType, Phase, WorkloadCluster};
 use kube::runtime::controller::Action;
 use serde_json::json;
 
+use drover_kube::apply::diff::stamped;
+
 use crate::fixtures::{CLAIM_PATH, STATUS_PATH, World, claim, lines, path_of, rendered};
 
 #[tokio::test]
@@ -15,8 +17,8 @@ async fn create_adds_the_finalizer_then_applies_in_order_then_writes_the_status_
     let action = world.reconcile().await.expect("reconcile succeeds");
     assert_eq!(
         action,
-        Action::requeue(Duration::from_secs(30)),
-        "provisioning: look again soon"
+        Action::requeue(Duration::from_secs(300)),
+        "provisioning: the watches wake it; a long safety requeue only"
     );
 
     let requests = world.fake.requests();
@@ -67,7 +69,17 @@ async fn create_adds_the_finalizer_then_applies_in_order_then_writes_the_status_
             Some("drover")
         );
         assert_eq!(request.query.get("force").map(String::as_str), Some("true"));
-        assert_eq!(request.body, manifest.0, "the rendered object, unchanged");
+        assert_eq!(
+            request.body,
+            stamped(&manifest.0),
+            "the rendered object with its hash"
+        );
+        assert_eq!(
+            request.body["metadata"]["annotations"]["drover.dev/applied-hash"]
+                .as_str()
+                .map(str::len),
+            Some(16)
+        );
     }
 
     let status = writes.last().expect("status write");

@@ -1,9 +1,8 @@
 //! Deletion order: unregister → CAPI Cluster gone → remaining inventory, Namespace last →
 //! finalizer removed; each step only after the previous one's objects are gone.
 
-use std::time::Duration;
-
 use drover_api::Phase;
+use drover_kube::Settings;
 use drover_kube::resources::apply_rank;
 use kube::runtime::controller::Action;
 use serde_json::json;
@@ -64,7 +63,7 @@ async fn deletion_unregisters_then_waits_for_capi_then_deletes_the_rest_then_the
 
     // 1 + 2: the Argo CD Secret goes (at once), the Cluster is asked to go.
     let action = world.reconcile().await.expect("pass 1");
-    assert_eq!(action, Action::requeue(Duration::from_secs(10)));
+    assert_eq!(action, Action::requeue(Settings::default().deletion_poll));
     assert_eq!(
         lines(&world.fake.writes()),
         [

@@ -7,6 +7,8 @@ use std::time::Duration;
 use drover_api::{WorkloadCluster, labels};
 use drover_core::fixtures as core;
 use drover_core::render::{Manifest, render_cluster};
+use drover_kube::cache::{Caches, Feeder};
+use drover_kube::resources::KINDS;
 use drover_kube::{Context, ReconcileError, Settings};
 use k8s_openapi::ByteString;
 use k8s_openapi::jiff::Timestamp;
@@ -14,7 +16,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::Reporter;
 use serde_json::{Value, json};
 
-use crate::fake::{FakeApi, Recorded};
+use crate::fake::route::default_served;
+use crate::fake::{ChangeEvent, FakeApi, Recorded};
 
 pub const NAMESPACE: &str = "team-a";
 pub const NAME: &str = "payments";
@@ -26,6 +29,37 @@ pub const CERT_DATA: &str = "Q0VSVC1NQVRFUklBTA==";
 /// The claim of the scenarios: `team-a/payments` in `dev`, one pool `md-0` of 2 `small`.
 pub fn claim() -> WorkloadCluster {
     core::with_workers(core::claim(NAMESPACE, NAME, "dev"), &[("md-0", 2, "small")])
+}
+
+/// A controller context over `fake` whose watch caches hold what the fake stores and follow
+/// every change it makes (through the fake's change hook, as the watches would, but at once), with
+/// the kinds the fake does not serve marked not served.
+pub fn context(fake: &FakeApi, settings: Settings) -> Context {
+    let (caches, writers) = Caches::new();
+    let caches = Arc::new(caches);
+    let feeder = Arc::new(Feeder::new(writers));
+    for object in fake.all_objects() {
+        feeder.feed(&caches, &object, false);
+    }
+    let served: Vec<String> = default_served().into_iter().map(|s| s.kind).collect();
+    let not_served: Vec<&str> = KINDS
+        .iter()
+        .map(|info| info.kind)
+        .filter(|kind| !served.iter().any(|s| s == kind))
+        .collect();
+    feeder.mark_synced(&caches, &not_served);
+    {
+        let caches = Arc::clone(&caches);
+        fake.on_change(move |change| {
+            let deleted = matches!(change.event, ChangeEvent::Deleted);
+            feeder.feed(&caches, &change.object, deleted);
+        });
+    }
+    let reporter = Reporter {
+        controller: "drover".into(),
+        instance: Some("test".into()),
+    };
+    Context::new(fake.client(), reporter, settings, caches)
 }
 
 /// A management cluster with the Environment, the Infrastructure and a claim, and a context.
@@ -48,12 +82,8 @@ impl World {
         }
         fake.insert(to_value(&core::kubevirt_infrastructure()));
         fake.insert(to_value(&claim));
-        let reporter = Reporter {
-            controller: "drover".into(),
-            instance: Some("test".into()),
-        };
         let now = Timestamp::from_second(1_767_225_600).expect("fixed time");
-        let ctx = Context::new(fake.client(), reporter, settings).with_clock(move || now);
+        let ctx = context(&fake, settings).with_clock(move || now);
         Self {
             fake,
             ctx: Arc::new(ctx),
@@ -146,8 +176,28 @@ impl World {
         }
     }
 
-    /// Plays CAPI: writes (or rotates) `<cluster>-kubeconfig` with the given client key.
+    /// As after [`Settings::secret_refresh`]: the controller no longer trusts what it read of
+    /// Secrets (which it may only read by name, never watch) and reads them again.
+    pub fn secret_refresh_passes(&self) {
+        let secrets = self.ctx.caches().secrets();
+        secrets.forget_namespace(CLUSTER_NAMESPACE);
+        secrets.forget_namespace("argocd");
+        secrets.forget_namespace("gitops");
+    }
+
+    /// Plays CAPI: writes (or rotates) `<cluster>-kubeconfig` with the given client key. As on a
+    /// real management cluster, the CAPI Cluster has its control-plane endpoint by then (the
+    /// kubeconfig names it).
     pub fn capi_writes_kubeconfig(&self, key: &str) {
+        if let Some(cluster) = self.fake.get("Cluster", CLUSTER_NAMESPACE, NAME)
+            && cluster["spec"]["controlPlaneEndpoint"].is_null()
+        {
+            self.fake
+                .update("Cluster", CLUSTER_NAMESPACE, NAME, |cluster| {
+                    cluster["spec"]["controlPlaneEndpoint"] =
+                        json!({ "host": "192.168.0.225", "port": 6443 });
+                });
+        }
         self.fake.insert(json!({
             "apiVersion": "v1",
             "kind": "Secret",

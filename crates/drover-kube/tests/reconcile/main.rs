@@ -1,10 +1,12 @@
 //! Reconcile scenarios against a fake API server (tower-test): create, capacity admission,
 //! no-op, update, invalid input, pause, transient errors, Argo CD registration, deletion order, upgrades with
-//! promotion across environments, and the live plan (dry-run applies).
+//! promotion across environments, and the live plan (dry-run applies); and the fake itself
+//! (watches, request counts, change hooks).
 
 mod fake;
 mod fixtures;
 
+mod budget;
 mod capacity;
 mod create;
 mod deletion;
@@ -17,3 +19,4 @@ mod promotion;
 mod rbac;
 mod registration;
 mod update;
+mod watch;

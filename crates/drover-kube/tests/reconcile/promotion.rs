@@ -25,11 +25,10 @@ use drover_kube::{Context, Settings};
 use k8s_openapi::ByteString;
 use k8s_openapi::jiff::Timestamp;
 use kube::runtime::controller::Action;
-use kube::runtime::events::Reporter;
 use serde_json::json;
 
 use crate::fake::FakeApi;
-use crate::fixtures::{lines, to_value};
+use crate::fixtures::{self, lines, to_value};
 
 /// Monday 2026-01-05 00:00:00 UTC.
 const T0: i64 = 1_767_571_200;
@@ -90,13 +89,9 @@ impl Fleet {
 
     /// A controller process: a new context (nothing kept in memory), the same clock.
     fn controller(fake: &FakeApi, clock: &Arc<AtomicI64>) -> Arc<Context> {
-        let reporter = Reporter {
-            controller: "drover".into(),
-            instance: Some("test".into()),
-        };
         let clock = Arc::clone(clock);
         Arc::new(
-            Context::new(fake.client(), reporter, Settings::default()).with_clock(move || {
+            fixtures::context(fake, Settings::default()).with_clock(move || {
                 Timestamp::from_second(clock.load(Ordering::SeqCst)).expect("valid time")
             }),
         )

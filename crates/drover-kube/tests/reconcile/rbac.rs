@@ -155,7 +155,9 @@ async fn the_installed_rbac_allows_every_request_of_a_claims_life() {
         }
     }
     assert!(denied.is_empty(), "denied:\n{}", denied.join("\n"));
-    for verb in ["get", "list", "create", "patch", "delete"] {
+    // (Lists and watches are the watches', not the reconcile's: `drover install` grants them on
+    // every kind of the table, which tests/install.rs checks.)
+    for verb in ["get", "create", "patch", "delete"] {
         let verbs_seen = requests.iter().map(access).any(|a| a.verbs.contains(&verb));
         assert!(verbs_seen, "the scenario exercised {verb}");
     }

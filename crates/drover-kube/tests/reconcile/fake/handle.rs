@@ -1,19 +1,73 @@
 //! Request handling of the fake API server.
 
+use std::collections::BTreeMap;
+
 use http::request::Parts;
 use http::{Response, StatusCode};
-use kube::client::Body;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
 use serde_json::{Value, json};
 
 use super::route::{Route, Served, fields_match, parse_path, parse_query, selector_matches};
-use super::{Key, Recorded, State, ssa};
+use super::watch::{self, Change, ChangeEvent};
+use super::{IN_HOOK, Key, Recorded, Reply, State, ssa};
 
-fn respond(status: u16, body: &Value) -> Response<Body> {
-    Response::builder()
+pub(super) fn respond(status: u16, body: &Value) -> Reply {
+    let response = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header("content-type", "application/json")
-        .body(Body::from(body.to_string().into_bytes()))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
+        .body(Full::new(Bytes::from(body.to_string())).boxed());
+    response.unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
+}
+
+/// Whether the `Accept` header asks for metadata only (`as=PartialObjectMetadata` or
+/// `as=PartialObjectMetadataList`), as `kube::Api::get_metadata`/`list_metadata`/
+/// `watch_metadata` send it.
+fn wants_metadata(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .any(|param| {
+            matches!(
+                param.trim(),
+                "as=PartialObjectMetadata" | "as=PartialObjectMetadataList"
+            )
+        })
+}
+
+/// `object` as a `meta.k8s.io/v1` `PartialObjectMetadata`.
+pub(super) fn partial(object: &Value) -> Value {
+    json!({
+        "apiVersion": "meta.k8s.io/v1",
+        "kind": "PartialObjectMetadata",
+        "metadata": object["metadata"],
+    })
+}
+
+/// The Kubernetes verb of a request (as in `apiserver_request_total`).
+fn verb_of(
+    method: &str,
+    route: Option<&Route>,
+    query: &BTreeMap<String, String>,
+    content_type: &str,
+) -> String {
+    let named = route.is_some_and(|r| r.name.is_some());
+    let verb = match method {
+        "GET" if named => "get",
+        "GET" if watch::is_watch(query) => "watch",
+        "GET" => "list",
+        "PATCH" if content_type == "application/apply-patch+yaml" => "apply",
+        "PATCH" => "patch",
+        "DELETE" if named => "delete",
+        "DELETE" => "deletecollection",
+        "POST" => "create",
+        "PUT" => "update",
+        other => return other.to_lowercase(),
+    };
+    verb.to_owned()
 }
 
 /// A `Status` failure body.
@@ -22,7 +76,7 @@ pub fn status_body(code: u16, reason: &str, message: &str) -> Value {
             "message": message, "reason": reason, "code": code })
 }
 
-fn not_found(route: &Route) -> Response<Body> {
+fn not_found(route: &Route) -> Reply {
     let name = route.name.clone().unwrap_or_default();
     respond(
         404,
@@ -79,7 +133,66 @@ impl State {
         self.counter.to_string()
     }
 
-    pub(super) fn handle(&mut self, parts: &Parts, bytes: &[u8]) -> Response<Body> {
+    /// Stores `object` under `key` (or removes `key`, with `object` as its last state, when
+    /// `remove`) with a new resourceVersion, and records the change: history, watches, hooks.
+    /// Every change to `objects` goes through here. Returns the object with its new version.
+    pub(super) fn commit(&mut self, key: Key, mut object: Value, remove: bool) -> Value {
+        let version = self.next_version();
+        object["metadata"]["resourceVersion"] = json!(version);
+        if let Some(served) = self.served(&key.0, &key.1) {
+            if object.get("apiVersion").is_none_or(Value::is_null) {
+                object["apiVersion"] = json!(served.api_version());
+            }
+            if object.get("kind").is_none_or(Value::is_null) {
+                object["kind"] = json!(served.kind);
+            }
+        }
+        let old = if remove {
+            self.objects.remove(&key)
+        } else {
+            self.objects.insert(key.clone(), object.clone())
+        };
+        let event = match (remove, &old) {
+            (true, _) => ChangeEvent::Deleted,
+            (false, None) => ChangeEvent::Added,
+            (false, Some(_)) => ChangeEvent::Modified,
+        };
+        let change = Change {
+            kind: object["kind"].as_str().unwrap_or_default().to_owned(),
+            api_version: object["apiVersion"].as_str().unwrap_or_default().to_owned(),
+            event,
+            object: object.clone(),
+        };
+        let logged = watch::Logged {
+            version: self.counter,
+            key,
+            old_labels: old.map(|o| o["metadata"]["labels"].clone()),
+            change,
+        };
+        self.watchers.retain(|w| w.send_change(&logged));
+        if !self.hooks.is_empty() {
+            struct Reset;
+            impl Drop for Reset {
+                fn drop(&mut self) {
+                    IN_HOOK.set(false);
+                }
+            }
+            IN_HOOK.set(true);
+            let _reset = Reset;
+            for hook in &self.hooks {
+                hook(&logged.change);
+            }
+        }
+        self.history.push_back(logged);
+        while self.history.len() > watch::HISTORY_LIMIT {
+            if let Some(dropped) = self.history.pop_front() {
+                self.compacted = dropped.version;
+            }
+        }
+        object
+    }
+
+    pub(super) fn handle(&mut self, parts: &Parts, bytes: &[u8]) -> Reply {
         let path = parts.uri.path().to_owned();
         let query = parse_query(parts.uri.query());
         let content_type = parts
@@ -90,8 +203,24 @@ impl State {
             .to_owned();
         let body: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
         let method = parts.method.as_str().to_owned();
+        let metadata_only = wants_metadata(parts);
+        let parsed = parse_path(&path);
+        let served = parsed
+            .as_ref()
+            .and_then(|route| self.served(&route.group, &route.plural))
+            .cloned();
+        let kind = match (&parsed, &served) {
+            (Some(route), Some(served)) => match &route.subresource {
+                Some(sub) => format!("{}/{sub}", served.kind),
+                None => served.kind.clone(),
+            },
+            (Some(route), None) => route.plural.clone(),
+            (None, _) => path.clone(),
+        };
         self.log.push(Recorded {
             method: method.clone(),
+            verb: verb_of(&method, parsed.as_ref(), &query, &content_type),
+            kind,
             path: path.clone(),
             query: query.clone(),
             content_type: content_type.clone(),
@@ -114,21 +243,24 @@ impl State {
             return respond(failure.status, &failure.body);
         }
 
-        let Some(route) = parse_path(&path) else {
+        let Some(route) = parsed else {
             self.violations
                 .push(format!("unparsable path {method} {path}"));
             return respond(404, &status_body(404, "NotFound", "bad path"));
         };
-        let Some(served) = self.served(&route.group, &route.plural).cloned() else {
+        let Some(served) = served else {
             // As a real API server for a resource it does not serve.
             return Response::builder()
                 .status(StatusCode::NOT_FOUND)
-                .body(Body::from(b"404 page not found".to_vec()))
-                .unwrap_or_else(|_| Response::new(Body::empty()));
+                .body(Full::new(Bytes::from_static(b"404 page not found")).boxed())
+                .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()));
         };
         match (method.as_str(), route.name.is_some()) {
-            ("GET", false) => self.list(&route, &served, &query),
-            ("GET", true) => self.get(&route),
+            ("GET", false) if watch::is_watch(&query) => {
+                self.watch(&route, &served, &query, metadata_only)
+            }
+            ("GET", false) => self.list(&route, &served, &query, metadata_only),
+            ("GET", true) => self.get(&route, metadata_only),
             ("PATCH", true) => self.patch(&route, &served, &query, &content_type, &body),
             ("DELETE", true) => self.delete(&route, &body),
             ("POST", false) if served.kind == "Event" => respond(201, &body),
@@ -152,8 +284,9 @@ impl State {
         )
     }
 
-    fn get(&self, route: &Route) -> Response<Body> {
+    fn get(&self, route: &Route, metadata_only: bool) -> Reply {
         match self.objects.get(&Self::key(route)) {
+            Some(object) if metadata_only => respond(200, &partial(object)),
             Some(object) => respond(200, object),
             None => not_found(route),
         }
@@ -163,8 +296,9 @@ impl State {
         &mut self,
         route: &Route,
         served: &Served,
-        query: &std::collections::BTreeMap<String, String>,
-    ) -> Response<Body> {
+        query: &BTreeMap<String, String>,
+        metadata_only: bool,
+    ) -> Reply {
         let selector = query.get("labelSelector").cloned().unwrap_or_default();
         let fields = query.get("fieldSelector").cloned().unwrap_or_default();
         let mut items: Vec<Value> = self
@@ -176,7 +310,9 @@ impl State {
             .filter(|(_, o)| fields_match(&fields, o))
             .map(|(_, o)| o.clone())
             .collect();
-        if route.group.is_empty() {
+        if metadata_only {
+            items = items.iter().map(partial).collect();
+        } else if route.group.is_empty() {
             // Lists of built-in kinds carry no apiVersion/kind per item.
             for item in &mut items {
                 if let Some(map) = item.as_object_mut() {
@@ -202,11 +338,19 @@ impl State {
         if end < items.len() {
             metadata["continue"] = json!(end.to_string());
         }
+        let (api_version, kind) = if metadata_only {
+            (
+                "meta.k8s.io/v1".to_owned(),
+                "PartialObjectMetadataList".to_owned(),
+            )
+        } else {
+            (served.api_version(), format!("{}List", served.kind))
+        };
         respond(
             200,
             &json!({
-                "apiVersion": served.api_version(),
-                "kind": format!("{}List", served.kind),
+                "apiVersion": api_version,
+                "kind": kind,
                 "metadata": metadata,
                 "items": page,
             }),
@@ -217,10 +361,10 @@ impl State {
         &mut self,
         route: &Route,
         served: &Served,
-        query: &std::collections::BTreeMap<String, String>,
+        query: &BTreeMap<String, String>,
         content_type: &str,
         body: &Value,
-    ) -> Response<Body> {
+    ) -> Reply {
         let key = Self::key(route);
         let subresource = route.subresource.as_deref();
         let existing = self.objects.get(&key).cloned();
@@ -315,20 +459,25 @@ impl State {
             // A dry run answers with the object as it would be stored, and stores nothing.
             return respond(200, &object);
         }
-        object["metadata"]["resourceVersion"] = json!(self.next_version());
         let deleting = !object["metadata"]["deletionTimestamp"].is_null();
         let finalizers = object["metadata"]["finalizers"]
             .as_array()
             .is_some_and(|f| !f.is_empty());
         if deleting && !finalizers {
-            self.objects.remove(&key);
-        } else {
-            self.objects.insert(key, object.clone());
+            // The last finalizer is gone: the object is removed.
+            let last = self.commit(key, object, true);
+            return respond(200, &last);
         }
-        respond(200, &object)
+        if self.objects.get(&key) == Some(&object) {
+            // As a real API server: a patch changing nothing writes nothing (same
+            // resourceVersion, no watch event).
+            return respond(200, &object);
+        }
+        let stored = self.commit(key, object, false);
+        respond(200, &stored)
     }
 
-    fn delete(&mut self, route: &Route, body: &Value) -> Response<Body> {
+    fn delete(&mut self, route: &Route, body: &Value) -> Reply {
         let key = Self::key(route);
         let Some(object) = self.objects.get(&key).cloned() else {
             return not_found(route);
@@ -346,21 +495,21 @@ impl State {
             .is_some_and(|f| !f.is_empty());
         let namespace = object["kind"] == "Namespace";
         if finalizers || namespace {
-            let version = self.next_version();
-            let Some(stored) = self.objects.get_mut(&key) else {
-                return not_found(route);
-            };
+            let mut stored = object.clone();
             if stored["metadata"]["deletionTimestamp"].is_null() {
                 stored["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
             }
             if namespace {
                 stored["status"] = json!({ "phase": "Terminating" });
             }
-            stored["metadata"]["resourceVersion"] = json!(version);
-            let stored = stored.clone();
+            if stored == object {
+                // Already being deleted: nothing changes.
+                return respond(200, &stored);
+            }
+            let stored = self.commit(key, stored, false);
             return respond(200, &stored);
         }
-        self.objects.remove(&key);
+        self.commit(key, object.clone(), true);
         respond(
             200,
             &json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",

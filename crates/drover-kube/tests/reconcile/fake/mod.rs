@@ -9,25 +9,55 @@
 //! objects, a patch without field manager, an unknown content type) is recorded as a violation,
 //! which [`FakeApi::assert_clean`] turns into a test failure; tests assert the exact sequence of
 //! writes.
+//!
+//! Like a real API server it also
+//! - answers watches (`GET` of a collection with `watch=true`) with a streaming body of
+//!   newline-separated watch events, from a history of changes (every change gets a new global
+//!   `resourceVersion`), so `kube::runtime::watcher`, `metadata_watcher` and `Controller` work
+//!   against it (see `watch.rs`);
+//! - answers metadata-only requests (`Accept: ...;as=PartialObjectMetadata[List]`) with
+//!   `meta.k8s.io/v1` `PartialObjectMetadata` objects;
+//! - counts requests by verb and kind ([`FakeApi::counts`]), as `apiserver_request_total` does;
+//! - treats a PATCH or DELETE that changes nothing as a no-op (no new resourceVersion, no event).
+//!
+//! [`FakeApi::on_change`] hooks see every change synchronously, for tests feeding a cache directly.
 
 mod handle;
 pub mod route;
 pub mod ssa;
+mod watch;
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::{Request, Response};
+use http_body_util::combinators::BoxBody;
+use hyper::body::Bytes;
 use kube::Client;
 use kube::client::Body;
 use serde_json::Value;
 
 use route::Served;
+#[allow(unused_imports)] // Not every includer names them.
+pub use watch::{Change, ChangeEvent};
+
+/// The fake's responses: a full JSON body, or a stream of watch events.
+pub type Reply = Response<BoxBody<Bytes, Infallible>>;
+
+/// A hook called on every change (see [`FakeApi::on_change`]).
+type Hook = dyn Fn(&Change) + Send + Sync;
 
 /// One request the fake received.
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub method: String,
+    /// The Kubernetes verb: `get`, `list`, `watch`, `apply`, `patch`, `delete`, `create`, ...
+    pub verb: String,
+    /// The Kind served at the path (`WorkloadCluster`; `WorkloadCluster/status` for the status
+    /// subresource), or the URL's plural for resources the fake does not serve.
+    pub kind: String,
     pub path: String,
     pub query: BTreeMap<String, String>,
     pub content_type: String,
@@ -79,7 +109,22 @@ pub struct State {
     log: Vec<Recorded>,
     failures: Vec<Failure>,
     violations: Vec<String>,
+    /// The global resourceVersion: the version of the last change.
     counter: u64,
+    /// The last [`watch::HISTORY_LIMIT`] changes, oldest first, for watches from a version.
+    history: VecDeque<watch::Logged>,
+    /// The version of the newest change dropped from `history` (a watch from an older version
+    /// is answered `410 Expired`).
+    compacted: u64,
+    /// Open watches.
+    watchers: Vec<watch::Watcher>,
+    hooks: Vec<Arc<Hook>>,
+}
+
+thread_local! {
+    /// Set while change hooks run (under the fake's lock), to turn a re-entrant call into a
+    /// clear panic instead of a deadlock.
+    static IN_HOOK: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The fake API server. Cheap to clone; all clones share the state.
@@ -101,6 +146,10 @@ impl FakeApi {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
+        assert!(
+            !IN_HOOK.get(),
+            "a FakeApi::on_change hook called back into the fake: hooks run under its lock"
+        );
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -108,7 +157,7 @@ impl FakeApi {
 
     /// A client talking to this fake (spawns the serving task on the current runtime).
     pub fn client(&self) -> Client {
-        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Reply>();
         let fake = self.clone();
         tokio::spawn(async move {
             while let Some((request, reply)) = handle.next_request().await {
@@ -125,23 +174,21 @@ impl FakeApi {
         Client::new(service, "default")
     }
 
-    /// Stores `object` (apiVersion, kind, metadata.name required), adding uid and resourceVersion.
+    /// Stores `object` (apiVersion, kind, metadata.name required), adding uid and resourceVersion
+    /// (replacing an object stored under the same name). Always a change (ADDED or MODIFIED).
     pub fn insert(&self, mut object: Value) {
         let mut state = self.lock();
         let key = state
             .key_of(&object)
             .unwrap_or_else(|| panic!("fake does not serve {object}"));
-        state.counter += 1;
-        let counter = state.counter;
         let meta = &mut object["metadata"];
         if meta.get("uid").is_none() {
-            meta["uid"] = Value::from(format!("uid-{counter}"));
+            meta["uid"] = Value::from(format!("uid-{}", state.counter + 1));
         }
-        meta["resourceVersion"] = Value::from(counter.to_string());
         if meta.get("generation").is_none() {
             meta["generation"] = Value::from(1);
         }
-        state.objects.insert(key, object);
+        state.commit(key, object, false);
     }
 
     /// The stored object of `kind` (served kinds only).
@@ -151,27 +198,30 @@ impl FakeApi {
         state.objects.get(&key).cloned()
     }
 
-    /// Changes a stored object in place (simulating another controller or a user).
+    /// Changes a stored object (simulating another controller or a user). Always a change
+    /// (MODIFIED, new resourceVersion), even if `change` changes nothing.
     pub fn update(&self, kind: &str, namespace: &str, name: &str, change: impl FnOnce(&mut Value)) {
         let mut state = self.lock();
         let key = state
             .key_for_kind(kind, namespace, name)
             .unwrap_or_else(|| panic!("{kind} not served"));
-        state.counter += 1;
-        let counter = state.counter;
-        let object = state
+        let mut object = state
             .objects
-            .get_mut(&key)
+            .get(&key)
+            .cloned()
             .unwrap_or_else(|| panic!("no {kind} {namespace}/{name}"));
-        change(object);
-        object["metadata"]["resourceVersion"] = Value::from(counter.to_string());
+        change(&mut object);
+        state.commit(key, object, false);
     }
 
-    /// Removes a stored object (simulating a controller finishing its deletion).
+    /// Removes a stored object (simulating a controller finishing its deletion): a DELETED
+    /// change carrying its last state. Nothing happens if it is not stored.
     pub fn remove(&self, kind: &str, namespace: &str, name: &str) {
         let mut state = self.lock();
-        if let Some(key) = state.key_for_kind(kind, namespace, name) {
-            state.objects.remove(&key);
+        if let Some(key) = state.key_for_kind(kind, namespace, name)
+            && let Some(object) = state.objects.get(&key).cloned()
+        {
+            state.commit(key, object, true);
         }
     }
 
@@ -184,6 +234,43 @@ impl FakeApi {
             .filter(|o| o["kind"] == kind)
             .cloned()
             .collect()
+    }
+
+    /// Every stored object (each with apiVersion and kind).
+    #[allow(dead_code)]
+    pub fn all_objects(&self) -> Vec<Value> {
+        self.lock().objects.values().cloned().collect()
+    }
+
+    /// Calls `hook` on every change from now on (several hooks may be registered): every
+    /// `insert`, `update`, `remove`, and every PATCH or DELETE request that changes or removes
+    /// an object, in order, synchronously, before the request that caused it is answered; the
+    /// same changes watches see.
+    ///
+    /// A hook runs under the fake's lock: it must not call back into the fake (that panics), nor
+    /// block on something that does.
+    #[allow(dead_code)]
+    pub fn on_change(&self, hook: impl Fn(&Change) + Send + Sync + 'static) {
+        self.lock().hooks.push(Arc::new(hook));
+    }
+
+    /// The number of requests by (verb, kind) since the last [`FakeApi::clear_requests`], as
+    /// the API server's `apiserver_request_total{verb,resource}` counts them (failed ones too).
+    #[allow(dead_code)]
+    pub fn counts(&self) -> BTreeMap<(String, String), u64> {
+        let mut counts = BTreeMap::new();
+        for request in &self.lock().log {
+            *counts
+                .entry((request.verb.clone(), request.kind.clone()))
+                .or_default() += 1;
+        }
+        counts
+    }
+
+    /// The number of requests with `verb` (all kinds) since the last [`FakeApi::clear_requests`].
+    #[allow(dead_code)]
+    pub fn count(&self, verb: &str) -> u64 {
+        self.lock().log.iter().filter(|r| r.verb == verb).count() as u64
     }
 
     /// Makes the next `count` requests with `method` whose path ends with `path_suffix` fail.
