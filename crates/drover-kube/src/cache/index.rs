@@ -339,6 +339,25 @@ mod tests {
     }
 
     #[test]
+    fn only_the_pause_managers_entry_of_managed_fields_is_kept() {
+        let mut cluster = object("Cluster", "a", "a", 1);
+        cluster["metadata"]["managedFields"] = json!([
+            { "manager": "drover", "fieldsV1": { "f:spec": {} } },
+            { "manager": PAUSE_MANAGER, "fieldsV1": { "f:spec": { "f:paused": {} } } },
+        ]);
+        let kept = compact(info("Cluster"), &cluster);
+        assert_eq!(
+            kept["metadata"]["managedFields"],
+            json!([{ "manager": PAUSE_MANAGER, "fieldsV1": { "f:spec": { "f:paused": {} } } }])
+        );
+        assert!(
+            compact(info("Cluster"), &object("Cluster", "a", "a", 1))["metadata"]
+                .get("managedFields")
+                .is_none()
+        );
+    }
+
+    #[test]
     fn namespaces_keep_metadata_only() {
         let namespace = json!({ "metadata": { "name": "a-cluster", "labels": { labels::CLUSTER: "a" } },
                                 "spec": { "finalizers": ["kubernetes"] }, "status": { "phase": "Active" } });

@@ -138,42 +138,9 @@ impl World {
         );
     }
 
-    /// Plays CAPI: the Cluster, control plane and MachineDeployments report ready, with endpoint.
+    /// Plays CAPI: the Cluster, control plane and MachineDeployments report ready.
     pub fn capi_reports_ready(&self) {
-        self.fake.update("Cluster", CLUSTER_NAMESPACE, NAME, |cluster| {
-            cluster["spec"]["controlPlaneEndpoint"] = json!({ "host": "192.168.0.225", "port": 6443 });
-            cluster["status"] = json!({
-                "initialization": { "infrastructureProvisioned": true, "controlPlaneInitialized": true },
-                "conditions": [
-                    { "type": "InfrastructureReady", "status": "True", "reason": "Ready" },
-                    { "type": "ControlPlaneAvailable", "status": "True", "reason": "Available" },
-                    { "type": "WorkersAvailable", "status": "True", "reason": "Available" },
-                ],
-            });
-        });
-        for kcp in self.fake.all("KubeadmControlPlane") {
-            let name = kcp["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            self.fake.update("KubeadmControlPlane", CLUSTER_NAMESPACE, &name, |kcp| {
-                let replicas = kcp["spec"]["replicas"].clone();
-                kcp["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
-                    "availableReplicas": replicas, "upToDateReplicas": replicas, "version": "v1.32.1" });
-            });
-        }
-        for md in self.fake.all("MachineDeployment") {
-            let name = md["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            self.fake
-                .update("MachineDeployment", CLUSTER_NAMESPACE, &name, |md| {
-                    let replicas = md["spec"]["replicas"].clone();
-                    md["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
-                    "availableReplicas": replicas, "upToDateReplicas": replicas });
-                });
-        }
+        capi_reports_ready(&self.fake, NAME);
     }
 
     /// As after [`Settings::secret_refresh`]: the controller no longer trusts what it read of
@@ -185,27 +152,9 @@ impl World {
         secrets.forget_namespace("gitops");
     }
 
-    /// Plays CAPI: writes (or rotates) `<cluster>-kubeconfig` with the given client key. As on a
-    /// real management cluster, the CAPI Cluster has its control-plane endpoint by then (the
-    /// kubeconfig names it).
+    /// Plays CAPI: writes (or rotates) `<cluster>-kubeconfig` with the given client key.
     pub fn capi_writes_kubeconfig(&self, key: &str) {
-        if let Some(cluster) = self.fake.get("Cluster", CLUSTER_NAMESPACE, NAME)
-            && cluster["spec"]["controlPlaneEndpoint"].is_null()
-        {
-            self.fake
-                .update("Cluster", CLUSTER_NAMESPACE, NAME, |cluster| {
-                    cluster["spec"]["controlPlaneEndpoint"] =
-                        json!({ "host": "192.168.0.225", "port": 6443 });
-                });
-        }
-        self.fake.insert(json!({
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": { "name": "payments-kubeconfig", "namespace": CLUSTER_NAMESPACE,
-                          "labels": { labels::CAPI_CLUSTER_NAME: NAME } },
-            "type": "cluster.x-k8s.io/secret",
-            "data": { "value": ByteString(kubeconfig(key).into_bytes()) },
-        }));
+        capi_writes_kubeconfig(&self.fake, NAME, key);
     }
 }
 
@@ -261,3 +210,70 @@ pub const CLAIM_PATH: &str =
 /// Path of the claim's status.
 pub const STATUS_PATH: &str =
     "/apis/drover.dev/v1alpha1/namespaces/team-a/workloadclusters/payments/status";
+
+/// Plays CAPI for cluster `name`: the Cluster, control plane and MachineDeployments report
+/// ready, with endpoint.
+/// Plays CAPI for cluster `name`: the Cluster, control plane and MachineDeployments report
+/// ready, with endpoint.
+pub fn capi_reports_ready(fake: &FakeApi, name: &str) {
+    let namespace = format!("{name}-cluster");
+    fake.update("Cluster", &namespace, name, |cluster| {
+        cluster["spec"]["controlPlaneEndpoint"] = json!({ "host": "192.168.0.225", "port": 6443 });
+        cluster["status"] = json!({
+            "initialization": { "infrastructureProvisioned": true, "controlPlaneInitialized": true },
+            "conditions": [
+                { "type": "InfrastructureReady", "status": "True", "reason": "Ready" },
+                { "type": "ControlPlaneAvailable", "status": "True", "reason": "Available" },
+                { "type": "WorkersAvailable", "status": "True", "reason": "Available" },
+            ],
+        });
+    });
+    let in_cluster = |object: &Value| object["metadata"]["namespace"] == namespace.as_str();
+    for kcp in fake
+        .all("KubeadmControlPlane")
+        .iter()
+        .filter(|o| in_cluster(o))
+    {
+        let kcp_name = kcp["metadata"]["name"].as_str().unwrap_or_default();
+        fake.update("KubeadmControlPlane", &namespace, kcp_name, |kcp| {
+            let replicas = kcp["spec"]["replicas"].clone();
+            kcp["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
+                "availableReplicas": replicas, "upToDateReplicas": replicas, "version": "v1.32.1" });
+        });
+    }
+    for md in fake
+        .all("MachineDeployment")
+        .iter()
+        .filter(|o| in_cluster(o))
+    {
+        let md_name = md["metadata"]["name"].as_str().unwrap_or_default();
+        fake.update("MachineDeployment", &namespace, md_name, |md| {
+            let replicas = md["spec"]["replicas"].clone();
+            md["status"] = json!({ "replicas": replicas, "readyReplicas": replicas,
+                "availableReplicas": replicas, "upToDateReplicas": replicas });
+        });
+    }
+}
+
+/// Plays CAPI for cluster `name`: writes (or rotates) `<name>-kubeconfig` with the given client
+/// key. As on a real management cluster, the CAPI Cluster has its control-plane endpoint by then
+/// (the kubeconfig names it).
+pub fn capi_writes_kubeconfig(fake: &FakeApi, name: &str, key: &str) {
+    let namespace = format!("{name}-cluster");
+    if let Some(cluster) = fake.get("Cluster", &namespace, name)
+        && cluster["spec"]["controlPlaneEndpoint"].is_null()
+    {
+        fake.update("Cluster", &namespace, name, |cluster| {
+            cluster["spec"]["controlPlaneEndpoint"] =
+                json!({ "host": "192.168.0.225", "port": 6443 });
+        });
+    }
+    fake.insert(json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": { "name": format!("{name}-kubeconfig"), "namespace": namespace,
+                      "labels": { labels::CAPI_CLUSTER_NAME: name } },
+        "type": "cluster.x-k8s.io/secret",
+        "data": { "value": ByteString(kubeconfig(key).into_bytes()) },
+    }));
+}

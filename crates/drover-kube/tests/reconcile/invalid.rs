@@ -5,6 +5,7 @@ use std::time::Duration;
 use drover_api::{ConditionStatus, ConditionType, Phase};
 use drover_core::fixtures as core;
 use drover_kube::Settings;
+use drover_kube::cache::KindState;
 use kube::runtime::controller::Action;
 
 use crate::fixtures::{STATUS_PATH, World, claim, lines, to_value};
@@ -103,6 +104,53 @@ async fn a_missing_environment_is_reported_and_retried_slowly() {
         world
             .fake
             .get("Cluster", "payments-cluster", "payments")
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn a_claim_whose_provider_crds_are_not_installed_names_them_and_creates_nothing() {
+    let world = World::new(claim());
+    let caches = world.ctx.caches();
+    caches.set_kind_state("KubevirtCluster", KindState::NotServed);
+    caches.set_kind_state("KubevirtMachineTemplate", KindState::NotServed);
+    let action = world.reconcile().await.expect("not a reconcile error");
+    assert_eq!(
+        action,
+        Action::requeue(Duration::from_secs(300)),
+        "looked at again slowly (and at once when the kind becomes served)"
+    );
+    assert_eq!(
+        lines(&world.fake.writes()),
+        [format!("PATCH {STATUS_PATH}")],
+        "only the status: no finalizer, no objects"
+    );
+    let status = world.claim().status.clone().expect("status");
+    let valid = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == ConditionType::Valid)
+        .expect("Valid");
+    assert_eq!(
+        (valid.status, valid.reason.as_str()),
+        (ConditionStatus::False, "CRDNotInstalled")
+    );
+    assert_eq!(
+        valid.message,
+        "the management cluster does not serve \
+         kubevirtclusters.infrastructure.cluster.x-k8s.io (KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1), \
+         kubevirtmachinetemplates.infrastructure.cluster.x-k8s.io (KubevirtMachineTemplate infrastructure.cluster.x-k8s.io/v1alpha1): \
+         install the provider that defines them"
+    );
+
+    // The provider is installed: the claim is created.
+    caches.set_kind_state("KubevirtCluster", KindState::Synced);
+    caches.set_kind_state("KubevirtMachineTemplate", KindState::Synced);
+    world.reconcile().await.expect("create");
+    assert!(
+        world
+            .fake
+            .get("KubevirtCluster", "payments-cluster", "payments")
             .is_some()
     );
 }

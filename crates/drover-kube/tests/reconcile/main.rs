@@ -8,6 +8,7 @@ mod fixtures;
 
 mod budget;
 mod capacity;
+mod controller;
 mod create;
 mod deletion;
 mod errors;
