@@ -22,6 +22,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::Value;
 
+use crate::apply::diff::stamped;
 use crate::inventory::{self, InventoryError, ObjectKey};
 use crate::prune;
 use crate::resources::{KindResource as _, kind_info, resource};
@@ -223,7 +224,8 @@ async fn dry_run(client: &Client, manifest: &Manifest) -> Result<Value, DryRun> 
         .patch(
             manifest.name(),
             &dry_run_params(),
-            &Patch::Apply(&manifest.0),
+            // Exactly what the controller would apply, hash annotation included.
+            &Patch::Apply(&stamped(&manifest.0)),
         )
         .await
     {

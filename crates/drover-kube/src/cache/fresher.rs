@@ -40,10 +40,12 @@ impl<K> Default for Fresher<K> {
 
 impl<K: Resource> Fresher<K> {
     /// Keeps `written`, the response of a write.
-    pub fn remember(&self, written: K) {
+    pub fn remember(&self, mut written: K) {
         if version(&written).is_none() {
             return;
         }
+        // As the watch caches hold it: without managed fields.
+        written.meta_mut().managed_fields = None;
         self.copies
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

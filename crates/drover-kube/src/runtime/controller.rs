@@ -45,6 +45,11 @@ fn config() -> watcher::Config {
     watcher::Config::default().any_semantic()
 }
 
+/// Drops what no reconcile reads before an object enters a store: its managed fields.
+fn strip<K: kube::Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
+}
+
 /// Marks `watch` synced on its first `InitDone`; counts errors.
 fn note<K>(
     caches: &Caches,
@@ -99,14 +104,18 @@ pub async fn run(
         all_claims: all_tx,
     };
     let retry = context.settings().unserved_kind_ttl;
-    let mut tasks = spawn_inventory_watches(&client, &caches, &triggers, &health, retry);
+    // Aborted however this function ends, also when its future is dropped (leadership lost).
+    let mut tasks = AbortOnDrop(spawn_inventory_watches(
+        &client, &caches, &triggers, &health, retry,
+    ));
 
     // Infrastructures: cached, and wake their claims.
-    tasks.push(tokio::spawn({
+    tasks.0.push(tokio::spawn({
         let (caches, health, claim_tx) =
             (Arc::clone(&caches), Arc::clone(&health), claim_tx.clone());
         let events = watcher::watcher(Api::<Infrastructure>::all(client.clone()), config())
             .default_backoff()
+            .modify(strip)
             .reflect(infrastructures_writer);
         async move {
             let mut events = std::pin::pin!(events);
@@ -125,6 +134,7 @@ pub async fn run(
         let (caches, health) = (Arc::clone(&caches), Arc::clone(&health));
         watcher::watcher(Api::<WorkloadCluster>::all(client.clone()), config())
             .default_backoff()
+            .modify(strip)
             .reflect(claims_writer)
             .inspect(move |event| {
                 note(&caches, &health, CLAIMS, event);
@@ -148,6 +158,7 @@ pub async fn run(
         let (caches, health) = (Arc::clone(&caches), Arc::clone(&health));
         watcher::watcher(Api::<Environment>::all(client.clone()), config())
             .default_backoff()
+            .modify(strip)
             .reflect(environments_writer)
             .inspect(move |event| {
                 note(&caches, &health, ENVIRONMENTS, event);
@@ -186,11 +197,20 @@ pub async fn run(
             std::future::ready(())
         });
     futures::future::join(claims, environments).await;
-    for task in tasks {
-        task.abort();
-    }
+    drop(tasks);
     health.set_caches(None);
     tracing::info!("controllers stopped");
+}
+
+/// Watch tasks, aborted when dropped.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 fn log_environment_error(error: &controller::Error<EnvironmentError, watcher::Error>) {
