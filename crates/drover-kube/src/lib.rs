@@ -17,9 +17,9 @@
 //!
 //! plus [`pause`] and [`deletion`] for paused and deleted claims, and [`plan`] for `drover plan
 //! --kubeconfig` (dry-run applies, nothing written). [`reconcile()`] and
-//! [`error_policy`] plug into `kube::runtime::Controller`; [`watches`] has the selectors and
-//! mappers for the secondary watches; [`Context`] carries the client, events, settings and
-//! [`Metrics`]. [`runtime`] runs all of it as a process (`drover controller`): the kube-runtime
+//! [`error_policy`] plug into `kube::runtime::Controller`; [`cache`] holds the watch caches every
+//! stage reads; [`watches`] has the mappers from watched objects to what they wake; [`Context`]
+//! carries the client, caches, events, settings and [`Metrics`]. [`runtime`] runs all of it as a process (`drover controller`): the kube-runtime
 //! Controller and its watches, leader election, the `/metrics` server and signal handling;
 //! [`install`] builds the manifests that deploy it (`drover install`).
 //!
@@ -63,6 +63,5 @@ pub use error::{ReconcileError, Stage};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use reconcile::{error_policy, reconcile};
 pub use watches::{
-    KUBECONFIG_SECRET_SELECTOR, claims_for_environment, claims_for_infrastructure,
-    claims_for_object, environments_for_claim, watched_labels,
+    claims_for_environment, claims_for_infrastructure, environments_for_claim, watched_labels,
 };
