@@ -1,6 +1,9 @@
 //! Property: any claim, however wrong, either fails validation with diagnostics naming a field of
 //! the claim, or resolves and renders objects that are valid against the upstream schemas.
-//! Nothing panics.
+//! Nothing panics. And every rendered MachineHealthCheck can remediate an unhealthy machine.
+
+#[path = "common/health_check.rs"]
+mod health_check;
 
 use drover_api::workload_cluster::{
     Addon, ArgoCdSpec, Cni, ControlPlaneSpec, ExternalAccess, ExternalAccessType, GitOpsSpec,
@@ -9,7 +12,9 @@ use drover_api::workload_cluster::{
 use drover_core::fixtures::{self, claim, environment, kubevirt_infrastructure};
 use drover_core::pipeline;
 use drover_core::render::render_cluster;
+use health_check::{capi_remediation_allowed, health_checks_with_targets};
 use proptest::prelude::*;
+use serde_json::Value;
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(options: Vec<T>) -> impl Strategy<Value = T> {
     proptest::sample::select(options)
@@ -70,8 +75,72 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    /// Claims meant to validate: control planes of 1 to 7, up to four pools of 0 to 12 workers.
+    fn valid_claim()(
+        cp_replicas in pick(vec![1, 3, 5, 7]),
+        pools in proptest::collection::vec((0i32..13, pick(vec!["small", "medium"])), 0..5),
+    ) -> drover_api::WorkloadCluster {
+        let mut wc = claim("team-a", "prop", "dev");
+        wc.spec.control_plane = Some(ControlPlaneSpec { replicas: Some(cp_replicas), size: None });
+        wc.spec.workers = Some(pools.into_iter().enumerate().map(|(i, (replicas, size))| WorkerPool {
+            name: format!("md-{i}"),
+            replicas: Some(replicas),
+            size: Some(size.to_owned()),
+            node_labels: None,
+        }).collect());
+        wc
+    }
+}
+
+/// Checks that every MachineHealthCheck rendered for `wc` (if it validates) lets CAPI remediate
+/// one unhealthy machine among those its selector targets, when it targets any. False when the
+/// claim does not validate (nothing rendered to check).
+fn check_health_checks_remediate(wc: drover_api::WorkloadCluster) -> Result<bool, TestCaseError> {
+    let fleet = fixtures::fleet(
+        vec![kubevirt_infrastructure()],
+        vec![
+            environment("dev", "v1.32.1"),
+            environment("prod", "v1.32.1"),
+        ],
+        vec![wc],
+    );
+    let validation = pipeline::validate(&fleet);
+    if !validation.is_valid() {
+        return Ok(false);
+    }
+    let rendered =
+        render_cluster(&validation.clusters[0]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let objects: Vec<&Value> = rendered.objects.iter().map(|m| &m.0).collect();
+    let checks = health_checks_with_targets(&objects);
+    prop_assert_eq!(checks.len(), 1 + validation.clusters[0].workers.len());
+    for (check, targets) in checks {
+        if targets == 0 {
+            continue;
+        }
+        prop_assert!(
+            capi_remediation_allowed(check, targets, 1),
+            "{}: unhealthyLessThanOrEqualTo {} of {} machines remediates nothing",
+            check["metadata"]["name"],
+            check["spec"]["remediation"]["triggerIf"]["unhealthyLessThanOrEqualTo"],
+            targets
+        );
+    }
+    Ok(true)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_health_check_can_remediate_one_machine(wc in valid_claim()) {
+        prop_assume!(check_health_checks_remediate(wc)?, "the claim validates");
+    }
+
+    #[test]
+    fn every_health_check_of_any_claim_can_remediate_one_machine(wc in any_claim()) {
+        check_health_checks_remediate(wc)?;
+    }
 
     #[test]
     fn any_claim_fails_clearly_or_renders_schema_valid_objects(wc in any_claim()) {

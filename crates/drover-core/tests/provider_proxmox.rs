@@ -13,7 +13,7 @@ use drover_core::fixtures::{size, with_workers};
 use drover_core::providers::proxmox::{
     DEFAULT_CLOUD_CONTROLLER_MANIFEST, control_plane_patch, worker_patch,
 };
-use drover_core::render::RenderedCluster;
+use drover_core::render::{RenderedCluster, render_cluster};
 use onprem::{
     PROXMOX, assert_conformant, assert_references_resolve, claim_on, dev_claim, find, issues, one,
     prod_claim, proxmox_infrastructure, render, resolve,
@@ -100,7 +100,8 @@ fn proxmox_cluster_carries_the_vip_node_pool_dns_nodes_and_credentials() {
     assert_eq!(spec["allowedNodes"], json!(["pve1", "pve2", "pve3"]));
     assert_eq!(
         spec["credentialsRef"],
-        json!({ "name": "proxmox-credentials", "namespace": "capmox-system" })
+        json!({ "name": "proxmox-credentials", "namespace": "edge-dev-cluster" }),
+        "the Secret CAPMOX takes ownership of is in the cluster's own namespace"
     );
     let cluster = one(&rendered, "Cluster");
     assert_eq!(
@@ -116,21 +117,37 @@ fn proxmox_cluster_carries_the_vip_node_pool_dns_nodes_and_credentials() {
         "controlplane.cluster.x-k8s.io"
     );
 
-    // Without a namespace the Secret is looked up in the cluster's own namespace; without a
-    // Secret CAPMOX uses its own credentials.
+    // Without a Secret CAPMOX uses its own credentials.
     let mut infra = proxmox_infrastructure();
-    settings(&mut infra).credentials_secret_namespace = None;
-    let rendered = render(&dev_claim(PROXMOX, "edge-dev"), &infra);
-    assert_eq!(
-        one(&rendered, "ProxmoxCluster")["spec"]["credentialsRef"]["namespace"],
-        "edge-dev-cluster"
-    );
     settings(&mut infra).credentials_secret = None;
     let rendered = render(&dev_claim(PROXMOX, "edge-dev"), &infra);
     assert!(
         one(&rendered, "ProxmoxCluster")["spec"]
             .get("credentialsRef")
             .is_none()
+    );
+}
+
+#[test]
+fn credentials_in_another_namespace_are_refused_with_the_reason() {
+    // CAPMOX puts an owner reference and a finalizer on the credentials Secret; an owner in
+    // another namespace counts as absent, so the garbage collector would delete a shared Secret.
+    let mut infra = proxmox_infrastructure();
+    settings(&mut infra).credentials_secret_namespace = Some("capmox-system".to_owned());
+    let problems = issues(&dev_claim(PROXMOX, "edge-dev"), &infra);
+    let problem = problems
+        .iter()
+        .find(|p| p.starts_with("spec.infrastructure: "))
+        .unwrap_or_else(|| panic!("refused: {problems:?}"));
+    assert!(
+        problem.contains("spec.proxmox.credentialsSecretNamespace is not supported")
+            && problem.contains("garbage collector")
+            && problem.contains("`edge-dev-cluster`"),
+        "{problem}"
+    );
+    assert!(
+        render_cluster(&resolve(&dev_claim(PROXMOX, "edge-dev"), &infra)).is_err(),
+        "nothing is rendered for it"
     );
 }
 

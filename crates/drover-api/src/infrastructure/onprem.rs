@@ -186,13 +186,17 @@ pub struct ProxmoxInfrastructure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^https://"))]
     pub cloud_controller_manifest: Option<String>,
-    /// Name of the Secret with the Proxmox API credentials, referenced by the ProxmoxCluster
-    /// (default: the CAPMOX controller's own credentials).
+    /// Name of the Secret with the Proxmox API credentials, referenced by each ProxmoxCluster
+    /// (default: the CAPMOX controller's own credentials). The Secret must exist in every
+    /// cluster's own namespace on the management cluster (`<cluster>-cluster`): CAPMOX puts an
+    /// owner reference and a finalizer on it, and an owner in another namespace counts as absent
+    /// to the garbage collector, which would delete a shared Secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub credentials_secret: Option<String>,
-    /// Namespace of `credentialsSecret` (default: the cluster's own namespace on the management
-    /// cluster, `<cluster>-cluster`).
+    /// Not supported any more: must be unset (the Secret is read from each cluster's own
+    /// namespace; see `credentialsSecret`). Kept so an Infrastructure that sets it is refused with
+    /// the reason instead of being silently changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub credentials_secret_namespace: Option<String>,

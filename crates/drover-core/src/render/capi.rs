@@ -140,8 +140,29 @@ pub fn machine_pool(
 /// run an SSH bootstrap check first, which CAPI's 10 minute default does not cover.
 pub const NODE_STARTUP_TIMEOUT_SECONDS: i32 = 1800;
 
+/// `unhealthyLessThanOrEqualTo` of the control plane's health check: no limit. The control plane
+/// (KCP) is the one that remediates, one machine at a time, and refuses when etcd would lose
+/// quorum or only one machine is left; a lower limit only blocks safe remediations (CAPI counts
+/// a surge machine still starting as unhealthy). CAPI's own control-plane example uses 100%.
+pub const CONTROL_PLANE_UNHEALTHY_LIMIT: &str = "100%";
+
+/// Share of a worker pool that may be unhealthy before its health check stops remediating, the
+/// circuit breaker against a cause that is not the machines (network, storage).
+pub const WORKER_UNHEALTHY_PERCENT: u32 = 40;
+
+/// `unhealthyLessThanOrEqualTo` of a worker pool's health check. CAPI scales a percentage by the
+/// machines the check targets and rounds down, so 40% of 1 or 2 machines is 0 and would never
+/// remediate: small pools get the smallest percentage that allows one machine (100% of 1, 50% of
+/// 2). A percentage, not a count, so it follows the target count when a rollout adds a machine.
+pub fn worker_unhealthy_limit(replicas: i32) -> String {
+    let machines = u32::try_from(replicas).unwrap_or(0).max(1);
+    let one_machine = 100_u32.div_ceil(machines);
+    format!("{}%", WORKER_UNHEALTHY_PERCENT.max(one_machine))
+}
+
 /// Health checks: one for the control plane, one per worker pool. Nodes that stay not-Ready or
-/// Unknown for 5 minutes are remediated; remediation stops when too many are unhealthy at once.
+/// Unknown for 5 minutes are remediated; a pool's check stops remediating when too many of its
+/// machines are unhealthy at once (see [`worker_unhealthy_limit`]).
 pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
     let node_conditions = json!([
         { "type": "Ready", "status": "Unknown", "timeoutSeconds": 300 },
@@ -162,7 +183,9 @@ pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
                     "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
                     "unhealthyNodeConditions": node_conditions,
                 },
-                "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "33%" } },
+                "remediation": { "triggerIf": {
+                    "unhealthyLessThanOrEqualTo": CONTROL_PLANE_UNHEALTHY_LIMIT,
+                } },
             }
         }),
     )];
@@ -183,7 +206,9 @@ pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
                         "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
                         "unhealthyNodeConditions": node_conditions,
                     },
-                    "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
+                    "remediation": { "triggerIf": {
+                        "unhealthyLessThanOrEqualTo": worker_unhealthy_limit(pool.replicas),
+                    } },
                 }
             }),
         ));

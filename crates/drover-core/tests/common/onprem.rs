@@ -46,7 +46,7 @@ pub fn proxmox_infrastructure() -> Infrastructure {
                 talos_version: "v1.9.5".to_owned(),
                 storage: Some("local-lvm".to_owned()),
                 credentials_secret: Some("proxmox-credentials".to_owned()),
-                credentials_secret_namespace: Some("capmox-system".to_owned()),
+                credentials_secret_namespace: None,
                 control_plane_endpoints: BTreeMap::from([
                     ("edge-dev".to_owned(), "10.20.0.10".to_owned()),
                     ("edge-prod".to_owned(), "10.20.0.11".to_owned()),

@@ -103,13 +103,10 @@ impl<'a> Proxmox<'a> {
             "dnsServers": self.settings.dns_servers,
             "allowedNodes": self.settings.allowed_nodes,
         });
+        // Always the cluster's own namespace: CAPMOX owns the referenced Secret (owner reference
+        // and finalizer), and an owner in another namespace would get a shared Secret deleted.
         if let Some(secret) = &self.settings.credentials_secret {
-            let namespace = self
-                .settings
-                .credentials_secret_namespace
-                .as_deref()
-                .unwrap_or(&cluster.namespace);
-            spec["credentialsRef"] = json!({ "name": secret, "namespace": namespace });
+            spec["credentialsRef"] = json!({ "name": secret, "namespace": cluster.namespace });
         }
         object(
             CAPMOX_V1ALPHA2,
@@ -134,6 +131,17 @@ impl Provider for Proxmox<'_> {
             ));
         }
         issues.extend(self.talos_version_issue());
+        if self.settings.credentials_secret_namespace.is_some() {
+            issues.push(Issue::new(
+                "spec.infrastructure",
+                format!(
+                    "Infrastructure `{}`: spec.proxmox.credentialsSecretNamespace is not supported: CAPMOX puts an owner reference and a finalizer on the credentials Secret, and a Secret in another namespace than its cluster's would be deleted by the garbage collector; remove the field and provide `{}` in each cluster's namespace (`{}` for this cluster), or leave credentialsSecret unset to use CAPMOX's own credentials",
+                    cluster.infrastructure,
+                    self.settings.credentials_secret.as_deref().unwrap_or("the Secret"),
+                    cluster.namespace,
+                ),
+            ));
+        }
         if let Err(issue) = network::node_addresses(self.settings, cluster) {
             issues.push(issue);
         }
