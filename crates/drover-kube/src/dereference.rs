@@ -29,6 +29,7 @@ use serde_json::Value;
 
 use crate::cache::secrets::Freshness;
 use crate::context::Context;
+use crate::finalizer;
 use crate::inventory::{Inventory, ObjectKey, list_all};
 use crate::registration::{
     KUBECONFIG_KEY, KubeconfigSecret, argocd_secret_name, kubeconfig_secret_name,
@@ -203,9 +204,19 @@ pub async fn dereference(
     let caches = ctx.caches();
     let spec = &claim.spec;
     let inventory = caches.inventory().inventory(name);
-    let fingerprint = kubeconfig_fingerprint(name, &inventory);
-    let kubeconfig = read_kubeconfig(ctx, name, &fingerprint).await?;
-    let argocd_secret = read_argocd_secret(ctx, &argocd_namespace(claim), name).await?;
+    // A claim never created (no finalizer, nothing in the cache) has no kubeconfig yet (CAPI
+    // writes it for an existing Cluster) and no Argo CD Secret (deletion removes it before the
+    // finalizer): no need to ask.
+    let never_created = inventory.is_empty() && !finalizer::has_finalizer(claim);
+    let (kubeconfig, argocd_secret) = if never_created {
+        (None, None)
+    } else {
+        let fingerprint = kubeconfig_fingerprint(name, &inventory);
+        (
+            read_kubeconfig(ctx, name, &fingerprint).await?,
+            read_argocd_secret(ctx, &argocd_namespace(claim), name).await?,
+        )
+    };
     let upgrading = claim.status.as_ref().is_some_and(|s| s.upgrade.is_some());
     let machines = if upgrading {
         read_machines(ctx, name).await?

@@ -109,6 +109,8 @@ async fn a_conflict_on_apply_is_retried_with_growing_backoff_and_resumes() {
 #[tokio::test]
 async fn too_many_requests_honours_retry_after() {
     let world = World::new(claim());
+    world.settle().await;
+    world.secret_refresh_passes();
     world.fake.fail(
         "GET",
         "/secrets/payments-kubeconfig",
@@ -132,6 +134,8 @@ async fn too_many_requests_honours_retry_after() {
 #[tokio::test]
 async fn too_many_requests_without_retry_after_backs_off_and_non_json_errors_are_handled() {
     let world = World::new(claim());
+    world.settle().await;
+    world.secret_refresh_passes();
     world.fake.fail(
         "GET",
         "/secrets/payments-kubeconfig",

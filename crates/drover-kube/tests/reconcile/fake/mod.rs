@@ -174,6 +174,39 @@ impl FakeApi {
         Client::new(service, "default")
     }
 
+    /// Serves this fake over HTTP/1.1 on `listener` until the task is dropped (for a process
+    /// under test, e.g. `drover controller` with a kubeconfig naming `http://127.0.0.1:PORT`).
+    /// Each connection runs on its own task; watch responses stream as over the mock client.
+    #[allow(dead_code)]
+    pub async fn serve_http(&self, listener: tokio::net::TcpListener) {
+        use http_body_util::BodyExt as _;
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let fake = self.clone();
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let fake = fake.clone();
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let bytes = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            Ok::<_, Infallible>(fake.lock().handle(&parts, &bytes))
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
     /// Stores `object` (apiVersion, kind, metadata.name required), adding uid and resourceVersion
     /// (replacing an object stored under the same name). Always a change (ADDED or MODIFIED).
     pub fn insert(&self, mut object: Value) {
@@ -265,6 +298,12 @@ impl FakeApi {
                 .or_default() += 1;
         }
         counts
+    }
+
+    /// The number of requests since the last [`FakeApi::clear_requests`] (cheap: no copy).
+    #[allow(dead_code)]
+    pub fn request_count(&self) -> usize {
+        self.lock().log.len()
     }
 
     /// The number of requests with `verb` (all kinds) since the last [`FakeApi::clear_requests`].
