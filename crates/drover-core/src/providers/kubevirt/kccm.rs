@@ -5,9 +5,9 @@
 //!
 //! Two upstream template bugs that users fix with `sed` are fixed here at the source:
 //! `--cluster-name` is a plain argument (upstream renders it with literal quotes, so the KCCM
-//! looks for a cluster named `"payments"`), and the Deployment selects
-//! `node-role.kubernetes.io/control-plane` (upstream uses the removed `master` label, so the pod
-//! never schedules).
+//! looks for a cluster named `"payments"`), and the Deployment prefers nodes carrying
+//! `node-role.kubernetes.io/control-plane` (upstream requires the removed `master` label, so the
+//! pod never schedules).
 
 use serde_json::{Value, json};
 
@@ -101,7 +101,17 @@ fn deployment(cluster: &ResolvedCluster, name: &str, config_map: &str, image: &s
                 "metadata": { "labels": pod_labels },
                 "spec": {
                     "serviceAccountName": name,
-                    "nodeSelector": { "node-role.kubernetes.io/control-plane": "" },
+                    // Prefer the management cluster's control-plane nodes, as upstream does, but
+                    // by the label's presence and without requiring it: kubeadm sets it to "",
+                    // k3s and RKE2 to "true", and managed clusters show no such nodes at all, so
+                    // a selector on the value could leave the KCCM (and every tenant
+                    // LoadBalancer Service) pending forever.
+                    "affinity": { "nodeAffinity": { "preferredDuringSchedulingIgnoredDuringExecution": [ {
+                        "weight": 100,
+                        "preference": { "matchExpressions": [
+                            { "key": "node-role.kubernetes.io/control-plane", "operator": "Exists" },
+                        ]},
+                    } ] } },
                     "tolerations": [
                         { "key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule" },
                     ],

@@ -25,6 +25,10 @@ pub const CAPK_V1ALPHA1: &str = "infrastructure.cluster.x-k8s.io/v1alpha1";
 /// Label on each VM (and so its virt-launcher pod) naming its role in the cluster; the
 /// anti-affinity rules select on it.
 pub const ROLE_LABEL: &str = "drover.dev/role";
+/// UDP port of the tenant Cilium's VXLAN tunnel. CAPK's FAQ: the tenant CNI must encapsulate
+/// (VXLAN) on a port of its own, because the management cluster's CNI already uses the default
+/// ones (Cilium and Flannel 8472, Calico 4789, Geneve 6081).
+pub const TENANT_VXLAN_PORT: u16 = 8473;
 
 /// The KubeVirt provider for one Infrastructure's settings.
 pub struct Kubevirt<'a> {
@@ -154,7 +158,16 @@ impl Provider for Kubevirt<'_> {
             // corrected KCCM all run under `baseline`; `restricted` would need a seccomp profile
             // configured in KubeVirt itself, `privileged` is not needed.
             pod_security: PodSecurityLevel::Baseline,
-            addons: AddonSettings::default(),
+            // The VMs sit on the management cluster's pod network: no shared L2 between VMs on
+            // different hosts, and the management CNI drops packets whose source is a tenant pod
+            // address. Tenant pod traffic is therefore encapsulated (CAPK FAQ), on a VXLAN port
+            // the management CNI does not use; Cilium derives the MTU from the VM's NIC, which
+            // KubeVirt sets from the virt-launcher pod's interface.
+            addons: AddonSettings {
+                cilium_tunnel: true,
+                extra_cilium_values: Some(format!("tunnelPort: {TENANT_VXLAN_PORT}\n")),
+                ..AddonSettings::default()
+            },
         })
     }
 }
