@@ -309,7 +309,7 @@ fn eks_networks_become_the_vpc_and_the_service_range() {
         cni: None,
     });
     let found = issues(&wc, &production(), &aws_eks());
-    assert!(issue_at(&found, "spec.network.podCIDR").contains("/16 to /28"));
+    assert!(issue_at(&found, "spec.network.podCIDR").contains("/16 to /25"));
     assert!(issue_at(&found, "spec.network.serviceCIDR").contains("RFC 1918"));
 
     wc.spec.network = Some(NetworkSpec {
@@ -322,6 +322,29 @@ fn eks_networks_become_the_vpc_and_the_service_range() {
         one(&rendered, "AWSManagedControlPlane")["spec"]["network"]["vpc"]["cidrBlock"],
         "10.60.0.0/16"
     );
+}
+
+/// CAPA splits the VPC into 8 equal subnets (public and private in 3 zones); a VPC longer than
+/// /25 would need subnets smaller than AWS's /28 and the cluster would never get a network.
+#[test]
+fn eks_vpc_must_leave_room_for_capa_subnets() {
+    for (prefix, refused) in [("25", false), ("26", true), ("28", true)] {
+        let mut wc = payments_prod();
+        wc.spec.network = Some(NetworkSpec {
+            pod_cidr: Some(format!("10.60.0.0/{prefix}")),
+            service_cidr: Some("172.20.0.0/16".to_owned()),
+            cni: None,
+        });
+        let found = issues(&wc, &production(), &aws_eks());
+        let pod_issues: Vec<_> = found
+            .iter()
+            .filter(|i| i.field == "spec.network.podCIDR")
+            .collect();
+        assert_eq!(!pod_issues.is_empty(), refused, "/{prefix}: {found:#?}");
+        if refused {
+            assert!(pod_issues[0].message.contains("8 equal parts"));
+        }
+    }
 }
 
 #[test]

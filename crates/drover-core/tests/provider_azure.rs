@@ -316,6 +316,28 @@ fn sizes_networks_are_checked() {
     );
 }
 
+/// AKS rejects a ManagedCluster whose pod or service network touches its reserved ranges; CAPZ
+/// would retry forever.
+#[test]
+fn networks_must_avoid_the_ranges_aks_reserves() {
+    let mut wc = claim("team-a", "nets", "dev", "azure-westeurope");
+    wc.spec.network = Some(NetworkSpec {
+        pod_cidr: Some("172.30.0.0/16".to_owned()),
+        service_cidr: Some("172.31.128.0/20".to_owned()),
+        cni: None,
+    });
+    let found = issues(&wc, &dev(), &azure());
+    assert!(issue_at(&found, "spec.network.podCIDR").contains("overlaps 172.30.0.0/16"));
+    assert!(issue_at(&found, "spec.network.serviceCIDR").contains("overlaps 172.31.0.0/16"));
+    wc.spec.network = Some(NetworkSpec {
+        pod_cidr: Some("169.0.0.0/8".to_owned()),
+        service_cidr: Some("10.96.0.0/16".to_owned()),
+        cni: None,
+    });
+    let found = issues(&wc, &dev(), &azure());
+    assert!(issue_at(&found, "spec.network.podCIDR").contains("169.254.0.0/16"));
+}
+
 #[test]
 fn dev_and_production_clusters_conform_to_capz_schemas() {
     assert_conforms(

@@ -470,6 +470,32 @@ fn the_vip_must_exist_and_be_an_ip_address() {
     );
 }
 
+/// A VIP inside the cluster's pod or service network is routed into the CNI's overlay or to
+/// kube-proxy on every node: kubeadm join, kubelets and the CNI could never reach the API server.
+#[test]
+fn the_vip_must_not_lie_in_the_pod_or_service_network() {
+    for (pods, services, field) in [
+        ("10.30.0.0/16", "10.96.0.0/16", "spec.network.podCIDR: "),
+        (
+            "10.244.0.0/16",
+            "10.30.0.0/20",
+            "spec.network.serviceCIDR: ",
+        ),
+    ] {
+        let mut wc = dev_claim(VSPHERE, "erp-dev");
+        wc.spec.network = Some(NetworkSpec {
+            pod_cidr: Some(pods.to_owned()),
+            service_cidr: Some(services.to_owned()),
+            cni: Some(Cni::Calico),
+        });
+        let issue = only_issue(&wc, &vsphere_infrastructure());
+        assert!(
+            issue.starts_with(field) && issue.contains("VIP 10.30.0.10"),
+            "{issue}"
+        );
+    }
+}
+
 #[test]
 fn sizes_need_two_cpus_memory_and_disk_and_no_instance_type() {
     let mut infra = vsphere_infrastructure();

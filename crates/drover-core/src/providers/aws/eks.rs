@@ -17,6 +17,11 @@ use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, TypedRef};
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
+/// Longest VPC prefix CAPA can build: it splits the VPC into a public and a private subnet per
+/// availability zone (3 by default, `availabilityZoneUsageLimit`), rounded up to 8 equal subnets
+/// (3 more prefix bits), and AWS subnets are /28 at the smallest.
+const MAX_VPC_PREFIX: u8 = 25;
+
 /// Checks of an EKS cluster.
 pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     let cloud = eks_cloud();
@@ -36,12 +41,12 @@ pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
         ],
     );
     if let IpNet::V4(pods) = pods
-        && !(16..=28).contains(&pods.prefix_len())
+        && !(16..=MAX_VPC_PREFIX).contains(&pods.prefix_len())
     {
         issues.push(Issue::new(
             "spec.network.podCIDR",
             format!(
-                "{pods} becomes the VPC's CIDR on {} (pods take VPC addresses): AWS allows /16 to /28",
+                "{pods} becomes the VPC's CIDR on {} (pods take VPC addresses): it must be /16 to /{MAX_VPC_PREFIX}, because CAPA splits it into a public and a private subnet in each of 3 availability zones (8 equal parts) and AWS subnets are /28 at the smallest",
                 cloud.label()
             ),
         ));

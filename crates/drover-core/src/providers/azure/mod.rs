@@ -34,6 +34,15 @@ pub const CAPZ_V1BETA1: &str = "infrastructure.cluster.x-k8s.io/v1beta1";
 /// stay clear of it.
 const AKS_DEFAULT_VNET: &str = "10.224.0.0/12";
 
+/// Ranges AKS refuses for the pod (overlay) and service networks: link-local, the ranges its own
+/// components use (`172.30.0.0/16`, `172.31.0.0/16`) and TEST-NET-1.
+const AKS_RESERVED: [&str; 4] = [
+    "169.254.0.0/16",
+    "172.30.0.0/16",
+    "172.31.0.0/16",
+    "192.0.2.0/24",
+];
+
 fn cloud() -> Cloud {
     Cloud {
         provider: "azure",
@@ -80,6 +89,21 @@ fn check_networks(issues: &mut Vec<Issue>, cluster: &ResolvedCluster, label: &st
                     ),
                 ));
             }
+        }
+    }
+    for (field, net) in [
+        ("spec.network.podCIDR", pods),
+        ("spec.network.serviceCIDR", services),
+    ] {
+        if let Some(reserved) = AKS_RESERVED
+            .iter()
+            .filter_map(|range| range.parse::<IpNet>().ok())
+            .find(|range| net.contains(&range.network()) || range.contains(&net.network()))
+        {
+            issues.push(Issue::new(
+                field,
+                format!("{net} overlaps {reserved}, which {label} reserves (pod and service networks must stay clear of {})", AKS_RESERVED.join(", ")),
+            ));
         }
     }
     if let IpNet::V4(services) = services

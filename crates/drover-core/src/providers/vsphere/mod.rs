@@ -153,6 +153,32 @@ impl<'a> Vsphere<'a> {
     }
 }
 
+/// The VIP must lie on the VMs' network, never inside the cluster's own pod or service network:
+/// the CNI routes the pod network into its overlay and kube-proxy owns the service network, so
+/// nodes and pods could no longer reach the API server on it (kubeadm, kubelets, the CNI itself).
+fn vip_in_cluster_networks(cluster: &ResolvedCluster, vip: IpAddr) -> Vec<Issue> {
+    [
+        ("pod", "spec.network.podCIDR", cluster.network.pod_cidr),
+        (
+            "service",
+            "spec.network.serviceCIDR",
+            cluster.network.service_cidr,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, net)| net.contains(&vip))
+    .map(|(which, field, net)| {
+        Issue::new(
+            field,
+            format!(
+                "the {which} network {net} contains cluster `{}`'s control-plane VIP {vip} (provider `vsphere`): inside the cluster the VIP would be routed to the CNI or kube-proxy instead of the API servers; choose a {which} network that does not contain the VMs' network",
+                cluster.name
+            ),
+        )
+    })
+    .collect()
+}
+
 impl Provider for Vsphere<'_> {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Vsphere
@@ -166,8 +192,9 @@ impl Provider for Vsphere<'_> {
                 "CNI `provider` is not available on provider `vsphere`, which has no network of its own for pods (use cilium or calico)",
             ));
         }
-        if let Err(issue) = self.vip(cluster) {
-            issues.push(issue);
+        match self.vip(cluster) {
+            Ok(vip) => issues.extend(vip_in_cluster_networks(cluster, vip)),
+            Err(issue) => issues.push(issue),
         }
         check_vm_size(
             &mut issues,
