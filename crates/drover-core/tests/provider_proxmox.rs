@@ -720,3 +720,56 @@ fn a_dev_and_a_production_cluster_conform_to_the_upstream_schemas() {
     .collect();
     assert_conformant(&rendered);
 }
+
+#[test]
+fn kubernetes_outside_the_talos_releases_support_window_is_refused() {
+    // Talos validates the Kubernetes version of the machine configuration against its own
+    // support window (Talos 1.9: Kubernetes 1.27 to 1.32): a newer kubelet never starts, so
+    // the machines would never join.
+    let mut wc = dev_claim(PROXMOX, "edge-dev");
+    wc.spec.kubernetes_version = Some("v1.33.0".to_owned());
+    let issue = only_issue(&wc, &proxmox_infrastructure());
+    assert!(
+        issue.starts_with("spec.kubernetesVersion: ")
+            && issue.contains("v1.33.0")
+            && issue.contains("Talos v1.9.5")
+            && issue.contains("proxmox.talosVersion")
+            && issue.contains("v1.27 to v1.32"),
+        "{issue}"
+    );
+    wc.spec.kubernetes_version = Some("v1.26.5".to_owned());
+    assert!(only_issue(&wc, &proxmox_infrastructure()).contains("v1.26.5"));
+
+    // A newer Talos runs it.
+    let mut infra = proxmox_infrastructure();
+    settings(&mut infra).talos_version = "v1.10.3".to_owned();
+    wc.spec.kubernetes_version = Some("v1.33.0".to_owned());
+    assert!(issues(&wc, &infra).is_empty(), "{:?}", issues(&wc, &infra));
+    render(&wc, &infra);
+}
+
+#[test]
+fn the_install_disk_follows_a_virtio_boot_disk() {
+    // A virtio-blk boot disk is /dev/vda in the guest; SCSI, SATA and IDE disks are /dev/sda.
+    let mut infra = proxmox_infrastructure();
+    settings(&mut infra).boot_disk = Some("virtio0".to_owned());
+    let wc = dev_claim(PROXMOX, "edge-dev");
+    let cluster = resolve(&wc, &infra);
+    let proxmox = infra.spec.proxmox.as_ref().expect("proxmox");
+    let vip = "10.20.0.10".parse().expect("ip");
+    assert_eq!(
+        control_plane_patch(&cluster, proxmox, vip)["machine"]["install"]["disk"],
+        "/dev/vda"
+    );
+    assert_eq!(
+        worker_patch(&cluster, proxmox, &cluster.workers[0])["machine"]["install"]["disk"],
+        "/dev/vda"
+    );
+    // An explicit installDisk wins.
+    settings(&mut infra).install_disk = Some("/dev/sdb".to_owned());
+    let proxmox = infra.spec.proxmox.as_ref().expect("proxmox");
+    assert_eq!(
+        control_plane_patch(&cluster, proxmox, vip)["machine"]["install"]["disk"],
+        "/dev/sdb"
+    );
+}

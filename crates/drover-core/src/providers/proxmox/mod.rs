@@ -23,6 +23,7 @@ use super::{Issue, Provider, ProviderParts, access};
 use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
 use crate::resolve::ResolvedCluster;
+use crate::version::KubeVersion;
 use machine_template::machine_template;
 
 /// apiVersion of CAPMOX's kinds.
@@ -50,17 +51,24 @@ impl<'a> Proxmox<'a> {
         Self { settings }
     }
 
-    fn talos_version_issue(&self) -> Option<Issue> {
+    /// The Infrastructure's Talos version as (major, minor), when it parses.
+    fn talos_minor(&self) -> Option<(u32, u32)> {
         let mut parts = self
             .settings
             .talos_version
             .trim_start_matches('v')
             .split('.')
             .map(|part| part.parse::<u32>().ok());
-        let supported = match (parts.next().flatten(), parts.next().flatten()) {
-            (Some(major), Some(minor)) => (major, minor) >= (1, MIN_TALOS_MINOR),
-            _ => false,
-        };
+        match (parts.next().flatten(), parts.next().flatten()) {
+            (Some(major), Some(minor)) => Some((major, minor)),
+            _ => None,
+        }
+    }
+
+    fn talos_version_issue(&self) -> Option<Issue> {
+        let supported = self
+            .talos_minor()
+            .is_some_and(|version| version >= (1, MIN_TALOS_MINOR));
         (!supported).then(|| {
             Issue::new(
                 "spec.infrastructure",
@@ -70,6 +78,38 @@ impl<'a> Proxmox<'a> {
                 ),
             )
         })
+    }
+
+    /// Kubernetes versions of `cluster` (the claim's, and the control plane's and pools' while
+    /// an upgrade moves them step by step) that the Infrastructure's Talos release does not run:
+    /// Talos validates the version against its support window when it loads the machine
+    /// configuration, so such a machine would never join.
+    fn kubernetes_version_issues(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
+        let Some((1, talos_minor)) = self.talos_minor() else {
+            return Vec::new();
+        };
+        let Some((oldest, newest)) = talos::kubernetes_window(talos_minor) else {
+            return Vec::new();
+        };
+        let mut versions: Vec<KubeVersion> = std::iter::once(cluster.version)
+            .chain(std::iter::once(cluster.control_plane.version))
+            .chain(cluster.workers.iter().map(|pool| pool.version))
+            .collect();
+        versions.sort();
+        versions.dedup();
+        versions
+            .into_iter()
+            .filter(|version| version.major != 1 || version.minor < oldest || version.minor > newest)
+            .map(|version| {
+                Issue::new(
+                    "spec.kubernetesVersion",
+                    format!(
+                        "Kubernetes {version} is outside what Talos {} (Infrastructure `{}`, proxmox.talosVersion) runs: v1.{oldest} to v1.{newest}; Talos refuses the machine configuration, so no machine would join (provider `proxmox`: move the environment's version into the window or build a newer Talos template and raise talosVersion)",
+                        self.settings.talos_version, cluster.infrastructure,
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// Cilium values Talos nodes need: the API through KubePrism, no SYS_MODULE (Talos loads no
@@ -131,6 +171,7 @@ impl Provider for Proxmox<'_> {
             ));
         }
         issues.extend(self.talos_version_issue());
+        issues.extend(self.kubernetes_version_issues(cluster));
         if self.settings.credentials_secret_namespace.is_some() {
             issues.push(Issue::new(
                 "spec.infrastructure",

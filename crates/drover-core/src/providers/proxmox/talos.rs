@@ -27,13 +27,25 @@ use crate::resolve::{ResolvedCluster, WorkerGroup};
 pub const TALOS_BOOTSTRAP_V1ALPHA3: &str = "bootstrap.cluster.x-k8s.io/v1alpha3";
 /// apiVersion of the Talos control-plane provider (CACPPT).
 pub const TALOS_CONTROLPLANE_V1ALPHA3: &str = "controlplane.cluster.x-k8s.io/v1alpha3";
-/// Disk Talos installs to unless the Infrastructure says otherwise.
+/// Disk Talos installs to unless the Infrastructure says otherwise (a SCSI, SATA or IDE boot disk).
 pub const DEFAULT_INSTALL_DISK: &str = "/dev/sda";
+/// Disk Talos installs to when the boot disk is a virtio-blk device (`bootDisk: virtioN`).
+const VIRTIO_INSTALL_DISK: &str = "/dev/vda";
 /// Talos cloud controller manager manifest applied at bootstrap unless the Infrastructure pins
 /// another.
 pub const DEFAULT_CLOUD_CONTROLLER_MANIFEST: &str = "https://raw.githubusercontent.com/siderolabs/talos-cloud-controller-manager/v1.9.1/docs/deploy/cloud-controller-manager.yml";
 /// Port of KubePrism, Talos' node-local load balancer in front of the API servers.
 pub const KUBEPRISM_PORT: u16 = 7445;
+
+/// Kubernetes minor versions (oldest, newest) Talos `1.<talos_minor>` runs, from Talos' support
+/// matrix (its machinery's `compatibility` package): each Talos minor supports the six Kubernetes
+/// minors ending 23 minors above its own (Talos 1.9: Kubernetes 1.27 to 1.32). `None` for Talos
+/// minors drover has not checked the matrix for.
+pub fn kubernetes_window(talos_minor: u32) -> Option<(u32, u32)> {
+    (7..=12)
+        .contains(&talos_minor)
+        .then(|| (talos_minor + 18, talos_minor + 23))
+}
 
 /// Whether kube-proxy is left out: Cilium is the CNI and replaces it (the default).
 pub fn kube_proxy_replaced(cluster: &ResolvedCluster, settings: &ProxmoxInfrastructure) -> bool {
@@ -72,11 +84,14 @@ fn cluster_section(cluster: &ResolvedCluster, settings: &ProxmoxInfrastructure) 
     Value::Object(section)
 }
 
+/// The disk Talos installs to: the Infrastructure's `installDisk`, else what the guest calls the
+/// boot disk: `/dev/vda` for a `virtioN` (virtio-blk) device, `/dev/sda` for SCSI, SATA and IDE.
 fn install_disk(settings: &ProxmoxInfrastructure) -> &str {
-    settings
-        .install_disk
-        .as_deref()
-        .unwrap_or(DEFAULT_INSTALL_DISK)
+    match (&settings.install_disk, &settings.boot_disk) {
+        (Some(disk), _) => disk,
+        (None, Some(boot)) if boot.starts_with("virtio") => VIRTIO_INSTALL_DISK,
+        _ => DEFAULT_INSTALL_DISK,
+    }
 }
 
 /// The control-plane nodes' strategic merge patch.
