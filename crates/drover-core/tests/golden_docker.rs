@@ -1,17 +1,26 @@
-//! Golden tests: the full rendered output of a dev and an HA production Docker (CAPD) cluster.
+//! Golden tests: the full rendered output of a dev and an HA production cluster on CAPI's
+//! development provider with the docker backend, and of a cluster with the in-memory backend.
 //! Any change in output shows as a snapshot diff (accept deliberate changes with
 //! `INSTA_UPDATE=always cargo test -p drover-core --test golden_docker`).
 
 #[path = "common/docker.rs"]
 mod docker;
 
-use docker::{claim, infrastructure, render};
+use docker::{claim, in_memory_claim, in_memory_infrastructure, infrastructure, render};
 use drover_api::workload_cluster::Addon;
 use drover_core::fixtures::{with_control_plane, with_workers};
 use drover_core::output::cluster_stream;
 
 fn rendered_yaml(wc: &drover_api::WorkloadCluster, env: &str) -> String {
-    let rendered = render(wc, env, &infrastructure());
+    rendered_yaml_on(wc, env, &infrastructure())
+}
+
+fn rendered_yaml_on(
+    wc: &drover_api::WorkloadCluster,
+    env: &str,
+    infra: &drover_api::Infrastructure,
+) -> String {
+    let rendered = render(wc, env, infra);
     let mut text = String::new();
     cluster_stream(&rendered, &mut text);
     text
@@ -42,4 +51,19 @@ fn ha_production_cluster() {
     }
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
     insta::assert_snapshot!(rendered_yaml(&wc, "production"));
+}
+
+/// A scale-test cluster on the in-memory backend: three simulated control-plane machines, one
+/// pool of five, no add-ons.
+#[test]
+fn in_memory_cluster() {
+    let wc = with_workers(
+        with_control_plane(in_memory_claim("scale-0001", "production"), 3),
+        &[("md-0", 5, "small")],
+    );
+    insta::assert_snapshot!(rendered_yaml_on(
+        &wc,
+        "production",
+        &in_memory_infrastructure()
+    ));
 }

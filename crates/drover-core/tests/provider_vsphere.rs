@@ -30,6 +30,15 @@ fn template_spec<'a>(rendered: &'a RenderedCluster, prefix: &str) -> &'a Value {
     &template.0["spec"]["template"]["spec"]
 }
 
+/// The HelmChartProxy installing `chart_name`.
+fn chart<'a>(rendered: &'a RenderedCluster, chart_name: &str) -> &'a Value {
+    &find(rendered, "HelmChartProxy")
+        .into_iter()
+        .find(|proxy| proxy.0["spec"]["chartName"] == chart_name)
+        .unwrap_or_else(|| panic!("HelmChartProxy for {chart_name}"))
+        .0
+}
+
 fn file<'a>(kcp: &'a Value, path: &str) -> &'a Value {
     kcp["spec"]["kubeadmConfigSpec"]["files"]
         .as_array()
@@ -65,6 +74,8 @@ fn renders_capv_v1beta2_and_kubeadm_v1beta2_kinds_in_apply_order() {
         ("Cluster", "cluster.x-k8s.io/v1beta2"),
         ("MachineDeployment", "cluster.x-k8s.io/v1beta2"),
         ("MachineHealthCheck", "cluster.x-k8s.io/v1beta2"),
+        ("HelmChartProxy", "addons.cluster.x-k8s.io/v1alpha1"),
+        ("ClusterResourceSet", "addons.cluster.x-k8s.io/v1beta2"),
     ] {
         assert!(kinds.contains(&expected), "{expected:?} in {kinds:?}");
     }
@@ -297,7 +308,7 @@ fn cni_add_ons_are_installed_by_helm_with_the_cluster_endpoint() {
     let mut wc = dev_claim(VSPHERE, "erp-dev");
     wc.spec.addons = Some(vec![Addon::Cilium]);
     let rendered = render(&wc, &vsphere_infrastructure());
-    let values = one(&rendered, "HelmChartProxy")["spec"]["valuesTemplate"]
+    let values = chart(&rendered, "cilium")["spec"]["valuesTemplate"]
         .as_str()
         .expect("values")
         .to_owned();
@@ -314,10 +325,11 @@ fn cni_add_ons_are_installed_by_helm_with_the_cluster_endpoint() {
     });
     wc.spec.addons = Some(vec![Addon::Calico]);
     let rendered = render(&wc, &vsphere_infrastructure());
-    assert_eq!(
-        one(&rendered, "HelmChartProxy")["spec"]["chartName"],
-        "tigera-operator"
-    );
+    let charts: Vec<&str> = find(&rendered, "HelmChartProxy")
+        .iter()
+        .filter_map(|proxy| proxy.0["spec"]["chartName"].as_str())
+        .collect();
+    assert_eq!(charts, ["vsphere-cpi", "tigera-operator"]);
 }
 
 #[test]
@@ -554,4 +566,109 @@ fn a_dev_and_a_production_cluster_conform_to_the_upstream_schemas() {
         render(&prod, &infra),
         render(&dev, &bare),
     ]);
+}
+
+/// The vSphere CPI initialises the Nodes (providerID, the `uninitialized` taint): without it no
+/// Machine becomes Running. CAAPH installs the chart; a ClusterResourceSet copies the platform's
+/// credentials Secret from the cluster namespace into the workload cluster.
+#[test]
+fn a_dev_cluster_gets_the_vsphere_cpi_and_its_credentials_resource_set() {
+    let rendered = render(&dev_claim(VSPHERE, "erp-dev"), &vsphere_infrastructure());
+    let proxy = chart(&rendered, "vsphere-cpi");
+    assert_eq!(proxy["metadata"]["name"], "erp-dev-vsphere-cpi");
+    assert_eq!(proxy["metadata"]["namespace"], "erp-dev-cluster");
+    assert_eq!(
+        proxy["spec"],
+        json!({
+            "clusterSelector": { "matchLabels": { "drover.dev/cluster": "erp-dev" } },
+            "repoURL": "https://kubernetes.github.io/cloud-provider-vsphere",
+            "chartName": "vsphere-cpi",
+            "version": "1.36.0",
+            "releaseName": "vsphere-cpi",
+            "namespace": "kube-system",
+            "valuesTemplate": "config:\n  enabled: true\n  vcenter: \"vcenter.dc1.example.com\"\n  datacenter: \"DC1\"\n  thumbprint: \"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01\"\n  region: \"\"\n  zone: \"\"\n  secret:\n    create: false\n    name: cloud-provider-vsphere-credentials\ndaemonset:\n  image: registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere\n  tag: v1.32.2\n",
+            "options": { "wait": true, "timeout": "10m" },
+        })
+    );
+    let crs = one(&rendered, "ClusterResourceSet");
+    assert_eq!(crs["apiVersion"], "addons.cluster.x-k8s.io/v1beta2");
+    assert_eq!(crs["metadata"]["name"], "erp-dev-vsphere-cpi-credentials");
+    assert_eq!(crs["metadata"]["namespace"], "erp-dev-cluster");
+    assert_eq!(
+        crs["spec"],
+        json!({
+            "clusterSelector": { "matchLabels": { "drover.dev/cluster": "erp-dev" } },
+            "resources": [ { "kind": "Secret", "name": "vsphere-cpi-credentials" } ],
+            "strategy": "Reconcile",
+        })
+    );
+    // Both select the cluster by a label the CAPI Cluster carries.
+    assert_eq!(
+        one(&rendered, "Cluster")["metadata"]["labels"]["drover.dev/cluster"],
+        "erp-dev"
+    );
+}
+
+#[test]
+fn a_production_cluster_gets_the_cpi_for_its_kubernetes_minor() {
+    let mut wc = prod_claim(VSPHERE, "erp-prod");
+    wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
+    wc.spec.kubernetes_version = Some("v1.33.2".to_owned());
+    let rendered = render(&wc, &vsphere_infrastructure());
+    let proxies: Vec<&str> = find(&rendered, "HelmChartProxy")
+        .iter()
+        .map(|proxy| proxy.name())
+        .collect();
+    assert_eq!(
+        proxies,
+        [
+            "erp-prod-vsphere-cpi",
+            "erp-prod-cilium",
+            "erp-prod-metrics-server"
+        ]
+    );
+    let values = chart(&rendered, "vsphere-cpi")["spec"]["valuesTemplate"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(values.ends_with("  tag: v1.33.0\n"), "{values}");
+    assert_eq!(
+        one(&rendered, "ClusterResourceSet")["spec"]["clusterSelector"],
+        json!({ "matchLabels": { "drover.dev/cluster": "erp-prod" } })
+    );
+
+    // Without a thumbprint the chart's own default applies (no thumbprint line).
+    let mut infra = vsphere_infrastructure();
+    settings(&mut infra).thumbprint = None;
+    let rendered = render(&wc, &infra);
+    let values = chart(&rendered, "vsphere-cpi")["spec"]["valuesTemplate"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!values.contains("thumbprint"), "{values}");
+}
+
+#[test]
+fn the_cpi_credentials_secret_is_required() {
+    let mut infra = vsphere_infrastructure();
+    settings(&mut infra).cloud_provider = None;
+    let issue = only_issue(&dev_claim(VSPHERE, "erp-dev"), &infra);
+    assert!(
+        issue.starts_with("spec.infrastructure: ")
+            && issue.contains("vsphere.cloudProvider.credentialsSecret"),
+        "{issue}"
+    );
+}
+
+#[test]
+fn a_kubernetes_minor_without_a_cpi_release_is_refused() {
+    let mut wc = dev_claim(VSPHERE, "erp-dev");
+    wc.spec.kubernetes_version = Some("v1.30.4".to_owned());
+    let issue = only_issue(&wc, &vsphere_infrastructure());
+    assert!(
+        issue.starts_with("spec.kubernetesVersion: ")
+            && issue.contains("v1.30.4")
+            && issue.contains("1.31 to 1.36"),
+        "{issue}"
+    );
 }

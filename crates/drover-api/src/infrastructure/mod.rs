@@ -13,9 +13,9 @@ pub use clouds::{
     IdentityRef,
 };
 pub use onprem::{
-    BootstrapCheck, ControlPlaneEndpoint, DockerInfrastructure, Host, IngressSettings, IpPool,
-    KubevirtInfrastructure, ProxmoxInfrastructure, ServiceType, VclusterInfrastructure,
-    VsphereInfrastructure,
+    BootstrapCheck, ControlPlaneEndpoint, DevBackend, DockerInfrastructure, Host, IngressSettings,
+    IpPool, KubevirtInfrastructure, ProxmoxInfrastructure, ServiceType, VclusterInfrastructure,
+    VsphereCloudProvider, VsphereInfrastructure,
 };
 
 /// A place clusters are built: exactly one provider block, plus the sizes claims may ask for.
@@ -44,7 +44,8 @@ pub struct InfrastructureSpec {
     /// Virtual clusters inside the management cluster (cluster-api-provider-vcluster).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcluster: Option<VclusterInfrastructure>,
-    /// Docker containers as nodes, for local tests (CAPD).
+    /// CAPI's development provider (CAPD `Dev*` kinds): Docker containers as nodes, or machines
+    /// simulated in memory, for tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker: Option<DockerInfrastructure>,
     /// Proxmox VE VMs running Talos Linux (CAPMOX + Talos providers).

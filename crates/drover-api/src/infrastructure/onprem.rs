@@ -1,5 +1,5 @@
 //! Provider blocks for infrastructure the platform team runs itself: KubeVirt on bare metal,
-//! vcluster, Docker, Proxmox + Talos and vSphere.
+//! vcluster, Docker (CAPI's development provider), Proxmox + Talos and vSphere.
 
 use std::collections::BTreeMap;
 
@@ -123,13 +123,34 @@ pub struct IngressSettings {
     pub domain: String,
 }
 
-/// Docker containers as nodes (CAPD), for local test clusters only.
+/// CAPI's development provider (CAPD, `clusterctl init --infrastructure docker`): `DevCluster`
+/// and `DevMachineTemplate` with a `docker` or an `inMemory` backend. For test clusters only.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DockerInfrastructure {
-    /// Node image; `{{version}}` is replaced by the Kubernetes version (default `kindest/node:{{version}}`).
+    /// What the machines are (default `docker`): `kindest/node` containers on the management
+    /// cluster's Docker host, or machines simulated in memory by the CAPD controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<DevBackend>,
+    /// Node image of the `docker` backend; `{{version}}` is replaced by the Kubernetes version.
+    /// Default: the `kindest/node` image kind published for that version, pinned by digest (a
+    /// version without one is refused). Not allowed with the `inMemory` backend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_image: Option<String>,
+}
+
+/// Backend of CAPI's development provider (the `spec.backend` of `DevCluster` and `DevMachine`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(transform = crate::schema::field_describes_enum)]
+pub enum DevBackend {
+    /// Every node is a `kindest/node` container on the management cluster's Docker host, behind
+    /// an HAProxy container: real, conformant clusters, tens of nodes per host.
+    Docker,
+    /// Machines, nodes, etcd and a fake API server simulated inside the CAPD controller (what
+    /// CAPI's scale tests use): CAPI provisions the cluster end to end, nothing can run in it,
+    /// thousands of machines per management cluster.
+    InMemory,
 }
 
 /// Proxmox VE VMs (CAPMOX) running Talos Linux (Talos bootstrap and control-plane providers).
@@ -269,6 +290,11 @@ pub struct VsphereInfrastructure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub identity: Option<String>,
+    /// The vSphere cloud provider (CPI) drover installs into every cluster: it initialises the
+    /// Nodes and sets their `providerID`, without which no Machine becomes Running. Must be set:
+    /// `drover validate` refuses clusters on a vSphere Infrastructure without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_provider: Option<VsphereCloudProvider>,
     /// Control-plane VIP (held by kube-vip) of each cluster on this infrastructure, keyed by
     /// cluster name: an IP address on the VMs' network outside its DHCP range.
     pub control_plane_endpoints: BTreeMap<String, String>,
@@ -278,4 +304,17 @@ pub struct VsphereInfrastructure {
     /// SSH public keys authorised for the node user `capv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_authorized_keys: Option<Vec<String>>,
+}
+
+/// How the vSphere cloud provider (CPI) of each cluster reaches vCenter.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct VsphereCloudProvider {
+    /// Name of the Secret, in every cluster's own namespace on the management cluster
+    /// (`<cluster>-cluster`), that a ClusterResourceSet copies into the workload cluster: of type
+    /// `addons.cluster.x-k8s.io/resource-set`, its key `data` holding the manifest of the Secret
+    /// `cloud-provider-vsphere-credentials` in `kube-system` with the keys `<server>.username` and
+    /// `<server>.password` (a vCenter user allowed to read the VMs). drover never reads it.
+    #[schemars(length(min = 1, max = 253))]
+    pub credentials_secret: String,
 }

@@ -180,9 +180,9 @@ pub const KINDS: &[KindInfo] = &[
         Templates,
     ),
     KindInfo::new(
-        "DockerMachineTemplate",
+        "DevMachineTemplate",
         INFRA_V1BETA2,
-        "dockermachinetemplates",
+        "devmachinetemplates",
         Templates,
     ),
     KindInfo::new(
@@ -210,9 +210,9 @@ pub const KINDS: &[KindInfo] = &[
         InfrastructureCluster,
     ),
     KindInfo::new(
-        "DockerCluster",
+        "DevCluster",
         INFRA_V1BETA2,
-        "dockerclusters",
+        "devclusters",
         InfrastructureCluster,
     ),
     KindInfo::new(
@@ -340,6 +340,13 @@ pub const KINDS: &[KindInfo] = &[
         "HelmChartProxy",
         "addons.cluster.x-k8s.io/v1alpha1",
         "helmchartproxies",
+        Addons,
+    ),
+    // Copies a platform-provided resource-set Secret into the cluster (vSphere CPI credentials).
+    KindInfo::new(
+        "ClusterResourceSet",
+        "addons.cluster.x-k8s.io/v1beta2",
+        "clusterresourcesets",
         Addons,
     ),
 ];

@@ -1,10 +1,12 @@
-//! Fixtures of the Docker (CAPD) tests: the `docker-local` Infrastructure and claims on it.
+//! Fixtures of the Docker (CAPD `Dev*` kinds) tests: the `docker-local` Infrastructure (docker
+//! backend), the `dev-in-memory` one (in-memory backend) and claims on them.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
-use drover_api::infrastructure::{DockerInfrastructure, Size};
+use drover_api::infrastructure::{DevBackend, DockerInfrastructure, Size};
+use drover_api::workload_cluster::{ArgoCdSpec, GitOpsSpec};
 use drover_api::{Infrastructure, InfrastructureSpec, WorkloadCluster};
 use drover_core::fixtures::{self, environment};
 use drover_core::render::{Manifest, RenderedCluster, render_cluster};
@@ -29,6 +31,20 @@ pub fn infrastructure() -> Infrastructure {
     )
 }
 
+/// `dev-in-memory`: `docker-local` with the in-memory backend.
+pub fn in_memory_infrastructure() -> Infrastructure {
+    let mut infra = infrastructure();
+    infra.metadata.name = Some("dev-in-memory".to_owned());
+    infra.spec.docker = Some(DockerInfrastructure {
+        backend: Some(DevBackend::InMemory),
+        node_image: None,
+    });
+    infra
+}
+
+/// The environments' Kubernetes version: one kind published a `kindest/node` image for.
+pub const VERSION: &str = "v1.32.8";
+
 /// A claim `team-ci/name` in `environment` on `docker-local`, everything else defaulted.
 pub fn claim(name: &str, environment: &str) -> WorkloadCluster {
     let mut claim = fixtures::claim("team-ci", name, environment);
@@ -36,9 +52,23 @@ pub fn claim(name: &str, environment: &str) -> WorkloadCluster {
     claim
 }
 
-/// `claim` resolved in environment `env` at v1.32.1 on `infra`.
+/// A claim `team-ci/name` in `environment` on `dev-in-memory`: no add-ons, no Argo CD.
+pub fn in_memory_claim(name: &str, environment: &str) -> WorkloadCluster {
+    let mut claim = fixtures::claim("team-ci", name, environment);
+    claim.spec.infrastructure = "dev-in-memory".to_owned();
+    claim.spec.addons = None;
+    claim.spec.gitops = Some(GitOpsSpec {
+        argocd: Some(ArgoCdSpec {
+            enabled: Some(false),
+            ..ArgoCdSpec::default()
+        }),
+    });
+    claim
+}
+
+/// `claim` resolved in environment `env` at [`VERSION`] on `infra`.
 pub fn resolve(claim: &WorkloadCluster, env: &str, infra: &Infrastructure) -> ResolvedCluster {
-    fixtures::resolved(claim, &environment(env, "v1.32.1"), infra)
+    fixtures::resolved(claim, &environment(env, VERSION), infra)
 }
 
 /// `claim` rendered in environment `env` on `infra`.

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use drover_api::infrastructure::{IpPool, ProxmoxInfrastructure, Size, VsphereInfrastructure};
+use drover_api::infrastructure::{
+    IpPool, ProxmoxInfrastructure, Size, VsphereCloudProvider, VsphereInfrastructure,
+};
 use drover_api::{Infrastructure, InfrastructureSpec, WorkloadCluster};
 use drover_core::fixtures::{self, claim, environment, size, with_control_plane, with_workers};
 use drover_core::render::{Manifest, RenderedCluster, render_cluster};
@@ -77,6 +79,9 @@ pub fn vsphere_infrastructure() -> Infrastructure {
                 resource_pool: Some("/DC1/host/Cluster1/Resources/k8s".to_owned()),
                 folder: Some("/DC1/vm/k8s".to_owned()),
                 identity: Some("dc1-identity".to_owned()),
+                cloud_provider: Some(VsphereCloudProvider {
+                    credentials_secret: "vsphere-cpi-credentials".to_owned(),
+                }),
                 control_plane_endpoints: BTreeMap::from([
                     ("erp-dev".to_owned(), "10.30.0.10".to_owned()),
                     ("erp-prod".to_owned(), "10.30.0.11".to_owned()),

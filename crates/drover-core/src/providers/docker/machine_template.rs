@@ -1,4 +1,5 @@
-//! `DockerMachineTemplate`: the node container every machine of a group is created from.
+//! `DevMachineTemplate`: the machine every machine of a group is created from, with the
+//! `docker` backend (a node container) or the `inMemory` backend (a simulated machine).
 
 use serde_json::{Value, json};
 
@@ -6,40 +7,60 @@ use super::CAPD_V1BETA2;
 use crate::render::hash::hashed_name;
 use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
-use crate::version::KubeVersion;
 
-/// Node image when the Infrastructure names none; `{{version}}` is the Kubernetes version.
-pub const DEFAULT_NODE_IMAGE: &str = "kindest/node:{{version}}";
 /// The Docker host's socket, mounted into every node as CAPD's templates do, so a workload
 /// cluster can itself run CAPD (self-hosted test clusters). Whoever controls the workload cluster
 /// controls the Docker host: local test clusters only.
 pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 
-/// The machine template named `<base>-<content hash>`, running `image` (or
-/// [`DEFAULT_NODE_IMAGE`]) at `version` (the control plane's or the pool's).
-pub fn machine_template(
-    cluster: &ResolvedCluster,
-    image: Option<&str>,
-    base: &str,
-    version: KubeVersion,
-) -> Value {
-    // Image tags cannot hold `+` (build metadata); kind tags use `_` instead, as CAPD's
-    // templates do. drover's versions have none today; this keeps the image valid if they do.
-    let version = version.to_string().replace('+', "_");
-    let image = image
-        .unwrap_or(DEFAULT_NODE_IMAGE)
-        .replace("{{version}}", &version);
+/// Provisioning of a simulated machine, phase by phase (`vm`, `node`, `apiServer`, `etcd`):
+/// startup duration and jitter (a fraction of the duration added at random), the values of
+/// CAPI's `clusterclass-in-memory.yaml` (CAPD templates): a machine is Ready in about 15 s.
+pub const IN_MEMORY_PROVISIONING: [(&str, &str, &str); 4] = [
+    ("vm", "10s", "0.2"),
+    ("node", "2s", "0.2"),
+    ("apiServer", "2s", "0.2"),
+    ("etcd", "2s", "0.2"),
+];
+
+/// The `docker` backend's template named `<base>-<content hash>`, running `image` (the node
+/// image of the control plane's or the pool's version): a new version is a new template.
+pub fn docker_machine_template(cluster: &ResolvedCluster, image: &str, base: &str) -> Value {
     let spec = json!({
         "template": {
             "spec": {
-                "customImage": image,
-                "extraMounts": [ { "containerPath": DOCKER_SOCKET, "hostPath": DOCKER_SOCKET } ],
+                "backend": {
+                    "docker": {
+                        "customImage": image,
+                        "extraMounts": [ { "containerPath": DOCKER_SOCKET, "hostPath": DOCKER_SOCKET } ],
+                    }
+                }
             }
         }
     });
+    template(cluster, base, spec)
+}
+
+/// The `inMemory` backend's template named `<base>-<content hash>`. A simulated machine has no
+/// image: the version lives on the Machine only, so the name does not change with it.
+pub fn in_memory_machine_template(cluster: &ResolvedCluster, base: &str) -> Value {
+    let backend: serde_json::Map<String, Value> = IN_MEMORY_PROVISIONING
+        .iter()
+        .map(|(phase, duration, jitter)| {
+            (
+                (*phase).to_owned(),
+                json!({ "provisioning": { "startupDuration": duration, "startupJitter": jitter } }),
+            )
+        })
+        .collect();
+    let spec = json!({ "template": { "spec": { "backend": { "inMemory": backend } } } });
+    template(cluster, base, spec)
+}
+
+fn template(cluster: &ResolvedCluster, base: &str, spec: Value) -> Value {
     object(
         CAPD_V1BETA2,
-        "DockerMachineTemplate",
+        "DevMachineTemplate",
         MetaBuilder::namespaced(cluster, hashed_name(base, &spec)),
         json!({ "spec": spec }),
     )

@@ -1,28 +1,43 @@
-//! Docker (CAPD, `infrastructure.cluster.x-k8s.io/v1beta2`): every node is a `kindest/node`
-//! container on the management cluster's Docker host, bootstrapped by kubeadm, with CAPD's
-//! HAProxy container in front of the API servers. For local test clusters only.
+//! Docker: CAPI's development provider (CAPD, `infrastructure.cluster.x-k8s.io/v1beta2`), with
+//! the `DevCluster` / `DevMachineTemplate` kinds that replace the `Docker*` kinds (deprecated in
+//! CAPI v1.14, removed in v1.15), and one of their two backends:
 //!
-//! Containers have no size of their own (they share the host's CPU, memory and disk), so a size
-//! only names a pool; a size setting anything is refused rather than silently ignored.
+//! - `docker` (default): every node is a `kindest/node` container on the management cluster's
+//!   Docker host, bootstrapped by kubeadm, with CAPD's HAProxy container in front of the API
+//!   servers. For local test clusters only.
+//! - `inMemory`: machines, nodes, etcd and the API server are simulated inside the CAPD
+//!   controller (CAPI's scale tests): CAPI provisions the cluster end to end, but nothing runs in
+//!   it, so add-ons, external access and Argo CD registration are refused.
+//!
+//! Machines have no size of their own (containers share the host's CPU, memory and disk;
+//! simulated machines have none), so a size only names a pool; a size setting anything is
+//! refused rather than silently ignored.
 
+mod kind_images;
 mod machine_template;
 
-pub use machine_template::{DEFAULT_NODE_IMAGE, DOCKER_SOCKET};
+pub use kind_images::{KIND_IMAGES, kind_image, published_versions};
+pub use machine_template::{DOCKER_SOCKET, IN_MEMORY_PROVISIONING};
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use drover_api::ProviderKind;
-use drover_api::infrastructure::DockerInfrastructure;
+use drover_api::infrastructure::{DevBackend, DockerInfrastructure};
 use drover_api::workload_cluster::{Cni, ExternalAccessType};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Issue, Provider, ProviderParts};
 use crate::render::kubeadm::{self, KubeadmNodeSettings};
 use crate::render::meta::{MetaBuilder, object};
 use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
-use machine_template::machine_template;
+use crate::version::KubeVersion;
+use machine_template::{docker_machine_template, in_memory_machine_template};
 
 /// apiVersion of CAPD's kinds (the storage version of the CRDs drover targets).
 pub const CAPD_V1BETA2: &str = "infrastructure.cluster.x-k8s.io/v1beta2";
+/// The node image when the Infrastructure names none: kind's, for the version.
+pub const DEFAULT_NODE_IMAGE: &str = "kindest/node:{{version}}";
 /// kubelet hard-eviction thresholds of container nodes. The node's filesystem is the Docker
 /// host's, shared with everything else on it: disk-pressure eviction would evict pods for space
 /// other containers use, so it is switched off (what CAPD and kind set).
@@ -32,6 +47,29 @@ pub const EVICTION_HARD: &str = "nodefs.available<0%,nodefs.inodesFree<0%,imagef
 /// Desktop through `host.docker.internal`).
 pub const API_SERVER_CERT_SANS: [&str; 4] =
     ["localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal"];
+
+/// Where the `docker` backend's node image comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeImage<'a> {
+    /// kind's published image of the version, pinned by digest ([`KIND_IMAGES`]).
+    Published,
+    /// The Infrastructure's `nodeImage`; `{{version}}` becomes the version.
+    Custom(&'a str),
+}
+
+impl NodeImage<'_> {
+    /// The image of `version`; `None` when kind published none for it.
+    pub fn for_version(&self, version: KubeVersion) -> Option<String> {
+        match self {
+            Self::Published => kind_image(version).map(str::to_owned),
+            // Image tags cannot hold `+` (build metadata); kind tags use `_` instead, as CAPD's
+            // templates do. drover's versions have none today; this keeps the tag valid if they do.
+            Self::Custom(image) => {
+                Some(image.replace("{{version}}", &version.to_string().replace('+', "_")))
+            }
+        }
+    }
+}
 
 /// The Docker provider for one Infrastructure's settings.
 pub struct Docker<'a> {
@@ -43,6 +81,101 @@ impl<'a> Docker<'a> {
     pub fn new(settings: &'a DockerInfrastructure) -> Self {
         Self { settings }
     }
+
+    /// The backend (default `docker`).
+    pub fn backend(&self) -> DevBackend {
+        self.settings.backend.unwrap_or(DevBackend::Docker)
+    }
+
+    /// The node image of the `docker` backend. Naming kind's own repository with the version as
+    /// tag is the default: that image exists only for published versions.
+    pub fn node_image(&self) -> NodeImage<'a> {
+        match self.settings.node_image.as_deref() {
+            None | Some(DEFAULT_NODE_IMAGE) => NodeImage::Published,
+            Some(image) => NodeImage::Custom(image),
+        }
+    }
+
+    fn check_docker(&self, cluster: &ResolvedCluster, issues: &mut Vec<Issue>) {
+        match cluster.external_access {
+            Some(ExternalAccessType::Ingress) | Some(ExternalAccessType::NodePort) => {
+                issues.push(Issue::new(
+                    "spec.externalAccess.type",
+                    "provider `docker` exposes the API server only through CAPD's load-balancer container: use `LoadBalancer` (or leave externalAccess out)",
+                ));
+            }
+            Some(ExternalAccessType::LoadBalancer) | None => {}
+        }
+        if cluster.network.cni == Cni::Provider {
+            issues.push(Issue::new(
+                "spec.network.cni",
+                "provider `docker` has no network of its own for pods (CAPD installs no CNI): choose `cilium` or `calico` and list it in spec.addons",
+            ));
+        }
+        if self.node_image() == NodeImage::Published {
+            for version in part_versions(cluster) {
+                if kind_image(version).is_none() {
+                    issues.push(unpublished_version(version));
+                }
+            }
+        }
+    }
+
+    fn check_in_memory(&self, cluster: &ResolvedCluster, issues: &mut Vec<Issue>) {
+        if cluster.external_access.is_some() {
+            issues.push(Issue::new(
+                "spec.externalAccess.type",
+                "provider `docker` with the `inMemory` backend serves the (simulated) API server from a port of the CAPD controller pod, reachable only inside the management cluster: leave externalAccess out",
+            ));
+        }
+        if !cluster.addons.is_empty() {
+            issues.push(Issue::new(
+                "spec.addons",
+                "provider `docker` with the `inMemory` backend simulates its machines: nothing can run in the cluster, so no add-on can ever become ready; leave spec.addons out",
+            ));
+        }
+        if cluster.argocd.is_some() {
+            issues.push(Issue::new(
+                "spec.gitops.argocd.enabled",
+                "provider `docker` with the `inMemory` backend simulates its API server for CAPI's own requests only: Argo CD could not deploy anything there; set enabled: false",
+            ));
+        }
+        if self.settings.node_image.is_some() {
+            issues.push(Issue::new(
+                "spec.infrastructure",
+                "the Infrastructure's spec.docker.nodeImage has no meaning with the `inMemory` backend of provider `docker` (simulated machines run no image): remove it",
+            ));
+        }
+    }
+}
+
+/// The versions the cluster's parts run (and the one it asks for), each once.
+fn part_versions(cluster: &ResolvedCluster) -> BTreeSet<KubeVersion> {
+    std::iter::once(cluster.version)
+        .chain(std::iter::once(cluster.control_plane.version))
+        .chain(cluster.workers.iter().map(|pool| pool.version))
+        .collect()
+}
+
+/// The Issue of a version kind published no node image for, naming the ones it did.
+fn unpublished_version(version: KubeVersion) -> Issue {
+    let published = published_versions(version);
+    let same_minor = published
+        .iter()
+        .any(|p| (p.major, p.minor) == (version.major, version.minor));
+    let which = if same_minor {
+        format!("v{}.{} images exist for", version.major, version.minor)
+    } else {
+        "images exist for".to_owned()
+    };
+    let list: Vec<String> = published.iter().map(ToString::to_string).collect();
+    Issue::new(
+        "spec.kubernetesVersion",
+        format!(
+            "kind published no kindest/node image for {version}, so provider `docker` cannot start its nodes; {which} {} (pin one in spec.kubernetesVersion or in the Environment), or set the Infrastructure's spec.docker.nodeImage to an image built for {version}",
+            list.join(", ")
+        ),
+    )
 }
 
 fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
@@ -63,7 +196,7 @@ fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
         issues.push(Issue::new(
             field,
             format!(
-                "size `{}` sets {}, which provider `docker` cannot honour (node containers share the Docker host's resources); use a size without settings",
+                "size `{}` sets {}, which provider `docker` cannot honour (node containers share the Docker host's resources; simulated machines have none); use a size without settings",
                 size.name,
                 set.join(", ")
             ),
@@ -71,9 +204,10 @@ fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
     }
 }
 
-/// kubeadm settings of container nodes. The cgroup flags CAPD also injects (`cgroup-root`,
-/// `runtime-cgroups`) depend on the kind version that built the node image, so they are left to
-/// CAPD, which reads that from the image.
+/// kubeadm settings of container nodes (also those of CAPI's in-memory templates, where they
+/// change nothing). The cgroup flags CAPD also injects (`cgroup-root`, `runtime-cgroups`) depend
+/// on the kind version that built the node image, so they are left to CAPD, which reads that
+/// from the image.
 fn node_settings() -> KubeadmNodeSettings {
     KubeadmNodeSettings {
         kubelet_extra_args: vec![("eviction-hard".to_owned(), EVICTION_HARD.to_owned())],
@@ -89,26 +223,15 @@ impl Provider for Docker<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
-        match cluster.external_access {
-            Some(ExternalAccessType::Ingress) | Some(ExternalAccessType::NodePort) => {
-                issues.push(Issue::new(
-                    "spec.externalAccess.type",
-                    "provider `docker` exposes the API server only through CAPD's load-balancer container: use `LoadBalancer` (or leave externalAccess out)",
-                ));
-            }
-            Some(ExternalAccessType::LoadBalancer) | None => {}
-        }
         if cluster.external_host.is_some() {
             issues.push(Issue::new(
                 "spec.externalAccess.host",
                 "a host name is only used with `Ingress` access, which provider `docker` does not support",
             ));
         }
-        if cluster.network.cni == Cni::Provider {
-            issues.push(Issue::new(
-                "spec.network.cni",
-                "provider `docker` has no network of its own for pods (CAPD installs no CNI): choose `cilium` or `calico` and list it in spec.addons",
-            ));
+        match self.backend() {
+            DevBackend::Docker => self.check_docker(cluster, &mut issues),
+            DevBackend::InMemory => self.check_in_memory(cluster, &mut issues),
         }
         check_size(
             &mut issues,
@@ -126,20 +249,53 @@ impl Provider for Docker<'_> {
     }
 
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        // CAPD's defaults: one HAProxy load-balancer container (kindest/haproxy) in front of the
-        // control-plane containers, its endpoint filled in by CAPD.
+        let backend = self.backend();
+        // The docker backend's defaults: one HAProxy load-balancer container (kindest/haproxy)
+        // in front of the control-plane containers. The in-memory backend: a listener on the
+        // CAPD pod. Either way CAPD fills in the endpoint.
+        let backend_spec = match backend {
+            DevBackend::Docker => json!({ "docker": {} }),
+            DevBackend::InMemory => json!({ "inMemory": {} }),
+        };
         let infra_cluster = object(
             CAPD_V1BETA2,
-            "DockerCluster",
+            "DevCluster",
             MetaBuilder::namespaced(cluster, &cluster.name),
-            json!({ "spec": {} }),
+            json!({ "spec": { "backend": backend_spec } }),
         );
-        let image = self.settings.node_image.as_deref();
+        // Every part's image, looked up before anything is built (`check` refused versions
+        // without one; a render that skipped it fails here rather than rendering a bad image).
+        let images: BTreeMap<KubeVersion, String> = match backend {
+            DevBackend::Docker => {
+                let image = self.node_image();
+                part_versions(cluster)
+                    .into_iter()
+                    .map(|version| {
+                        image
+                            .for_version(version)
+                            .map(|found| (version, found))
+                            .ok_or_else(|| {
+                                let issue = unpublished_version(version);
+                                RenderError::Invalid {
+                                    cluster: cluster.name.clone(),
+                                    field: issue.field,
+                                    message: issue.message,
+                                }
+                            })
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            DevBackend::InMemory => BTreeMap::new(),
+        };
+        let template = |base: &str, version: KubeVersion| -> Value {
+            match images.get(&version) {
+                Some(image) => docker_machine_template(cluster, image, base),
+                None => in_memory_machine_template(cluster, base),
+            }
+        };
         let settings = node_settings();
 
-        let cp_template = machine_template(
-            cluster,
-            image,
+        let cp_template = template(
             &format!("{}-control-plane", cluster.name),
             cluster.control_plane.version,
         );
@@ -149,12 +305,7 @@ impl Provider for Docker<'_> {
         let control_plane_ref = TypedRef::of(&control_plane);
         let mut objects = vec![infra_cluster, cp_template, control_plane];
         objects.extend(kubeadm::worker_pools(cluster, &settings, |pool| {
-            machine_template(
-                cluster,
-                image,
-                &format!("{}-{}", cluster.name, pool.name),
-                pool.version,
-            )
+            template(&format!("{}-{}", cluster.name, pool.name), pool.version)
         }));
 
         Ok(ProviderParts {
@@ -162,8 +313,8 @@ impl Provider for Docker<'_> {
             control_plane_ref: Some(control_plane_ref),
             objects,
             machine_health_checks: true,
-            // CAPD runs the nodes as containers on the Docker host, not as pods: the namespace
-            // holds only CAPI objects, so it can be fully restricted.
+            // CAPD runs the nodes as containers on the Docker host (or simulates them), not as
+            // pods: the namespace holds only CAPI objects, so it can be fully restricted.
             pod_security: PodSecurityLevel::Restricted,
             addons: AddonSettings::default(),
         })

@@ -3,10 +3,12 @@
 //! templates set: an external cloud provider, CAPV's hostname commands, the `capv` user, and
 //! kube-vip holding the cluster's VIP on the control-plane nodes.
 //!
-//! The vSphere cloud provider (CPI), which initialises the Nodes and sets their `providerID`, and
-//! the CSI driver need vCenter credentials inside the workload cluster; they are not rendered
-//! here (see `docs/providers/vsphere.md`).
+//! The vSphere cloud provider (CPI), which initialises the Nodes and sets their `providerID`, is
+//! installed by CAAPH, its vCenter credentials copied in by a ClusterResourceSet from a Secret the
+//! platform team keeps in the cluster's namespace ([`cpi`]). The CSI driver is not rendered (see
+//! `docs/providers/vsphere.md`).
 
+pub mod cpi;
 mod kube_vip;
 mod machine_template;
 
@@ -91,6 +93,36 @@ impl<'a> Vsphere<'a> {
             ));
         }
         Ok(vip)
+    }
+
+    /// The resource-set Secret with the CPI's credentials, and the CPI image tag for the control
+    /// plane's Kubernetes minor.
+    fn cloud_provider(&self, cluster: &ResolvedCluster) -> Result<(&str, &'static str), Issue> {
+        let secret = self
+            .settings
+            .cloud_provider
+            .as_ref()
+            .map(|cpi| cpi.credentials_secret.as_str())
+            .ok_or_else(|| {
+                Issue::new(
+                    "spec.infrastructure",
+                    format!(
+                        "Infrastructure `{}` does not set vsphere.cloudProvider.credentialsSecret (provider `vsphere`): without the vSphere cloud provider and its vCenter credentials no Node gets a providerID and no Machine of cluster `{}` ever becomes Running; name the resource-set Secret that holds them in each cluster namespace",
+                        cluster.infrastructure, cluster.name
+                    ),
+                )
+            })?;
+        let version = cluster.control_plane.version;
+        let tag = cpi::cpi_image_tag(version).ok_or_else(|| {
+            Issue::new(
+                "spec.kubernetesVersion",
+                format!(
+                    "the vSphere cloud provider has no release for Kubernetes {version} (provider `vsphere` installs it for Kubernetes {})",
+                    cpi::supported_minors()
+                ),
+            )
+        })?;
+        Ok((secret, tag))
     }
 
     /// What CAPV's templates set on every kubeadm node, plus kube-vip on the control plane.
@@ -196,6 +228,9 @@ impl Provider for Vsphere<'_> {
             Ok(vip) => issues.extend(vip_in_cluster_networks(cluster, vip)),
             Err(issue) => issues.push(issue),
         }
+        if let Err(issue) = self.cloud_provider(cluster) {
+            issues.push(issue);
+        }
         check_vm_size(
             &mut issues,
             "spec.controlPlane.size",
@@ -214,11 +249,13 @@ impl Provider for Vsphere<'_> {
     }
 
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        let vip = self.vip(cluster).map_err(|issue| RenderError::Invalid {
+        let invalid = |issue: Issue| RenderError::Invalid {
             cluster: cluster.name.clone(),
             field: issue.field,
             message: issue.message,
-        })?;
+        };
+        let vip = self.vip(cluster).map_err(invalid)?;
+        let (credentials_secret, cpi_tag) = self.cloud_provider(cluster).map_err(invalid)?;
         let infra_cluster = self.vsphere_cluster(cluster, vip);
         let node_settings = self.node_settings(vip);
 
@@ -244,6 +281,8 @@ impl Provider for Vsphere<'_> {
                 pool.version,
             )
         }));
+        objects.push(cpi::helm_chart_proxy(cluster, self.settings, cpi_tag));
+        objects.push(cpi::credentials_resource_set(cluster, credentials_secret));
 
         Ok(ProviderParts {
             infrastructure_ref: Some(infrastructure_ref),
