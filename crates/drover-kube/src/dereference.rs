@@ -211,11 +211,15 @@ pub async fn dereference(
     let (kubeconfig, argocd_secret) = if never_created {
         (None, None)
     } else {
-        let fingerprint = kubeconfig_fingerprint(name, &inventory);
-        (
-            read_kubeconfig(ctx, name, &fingerprint).await?,
-            read_argocd_secret(ctx, &argocd_namespace(claim), name).await?,
-        )
+        // CAPI writes a kubeconfig only once the Cluster has its control-plane endpoint.
+        let kubeconfig = if has_endpoint(name, &inventory) {
+            let fingerprint = kubeconfig_fingerprint(name, &inventory);
+            read_kubeconfig(ctx, name, &fingerprint).await?
+        } else {
+            None
+        };
+        let argocd_secret = read_argocd_secret(ctx, &argocd_namespace(claim), name).await?;
+        (kubeconfig, argocd_secret)
     };
     let upgrading = claim.status.as_ref().is_some_and(|s| s.upgrade.is_some());
     let machines = if upgrading {
@@ -234,15 +238,28 @@ pub async fn dereference(
     })
 }
 
-/// What changes when CAPI first writes a cluster's kubeconfig or the cluster is replaced: the
-/// CAPI Cluster's uid, control-plane endpoint and whether its control plane is initialized.
-pub fn kubeconfig_fingerprint(name: &str, inventory: &Inventory) -> String {
+fn capi_cluster<'a>(name: &str, inventory: &'a Inventory) -> Option<&'a Value> {
     let key = ObjectKey {
         kind: "Cluster".to_owned(),
         namespace: naming::cluster_namespace(name),
         name: name.to_owned(),
     };
-    let Some(cluster) = inventory.get(&key).map(|live| &live.object) else {
+    inventory.get(&key).map(|live| &live.object)
+}
+
+/// Whether the CAPI Cluster has its control-plane endpoint (without one, no kubeconfig exists).
+fn has_endpoint(name: &str, inventory: &Inventory) -> bool {
+    capi_cluster(name, inventory).is_some_and(|cluster| {
+        cluster["spec"]["controlPlaneEndpoint"]["host"]
+            .as_str()
+            .is_some_and(|host| !host.is_empty())
+    })
+}
+
+/// What changes when CAPI first writes a cluster's kubeconfig or the cluster is replaced: the
+/// CAPI Cluster's uid, control-plane endpoint and whether its control plane is initialized.
+pub fn kubeconfig_fingerprint(name: &str, inventory: &Inventory) -> String {
+    let Some(cluster) = capi_cluster(name, inventory) else {
         return String::new();
     };
     format!(
@@ -285,13 +302,9 @@ async fn read_secret(
     namespace: &str,
     name: &str,
     fingerprint: &str,
+    freshness: Freshness,
 ) -> Result<Option<Value>, DereferenceError> {
     let secrets = ctx.caches().secrets();
-    let settings = ctx.settings();
-    let freshness = Freshness {
-        present: settings.secret_refresh,
-        absent: settings.missing_secret_refresh,
-    };
     let now = Instant::now();
     if let Some(remembered) = secrets.lookup(namespace, name, fingerprint, freshness, now) {
         return Ok(remembered);
@@ -328,7 +341,13 @@ pub async fn read_kubeconfig(
     fingerprint: &str,
 ) -> Result<Option<KubeconfigSecret>, DereferenceError> {
     let namespace = naming::cluster_namespace(name);
-    let secret = read_secret(ctx, &namespace, &kubeconfig_secret_name(name), fingerprint).await?;
+    let settings = ctx.settings();
+    let freshness = Freshness {
+        present: settings.secret_refresh,
+        absent: settings.missing_secret_refresh,
+    };
+    let secret_name = kubeconfig_secret_name(name);
+    let secret = read_secret(ctx, &namespace, &secret_name, fingerprint, freshness).await?;
     Ok(secret
         .and_then(|s| serde_json::from_value::<Secret>(s).ok())
         .and_then(|s| s.data)
@@ -345,6 +364,12 @@ pub async fn read_argocd_secret(
     if !naming::is_dns_label(namespace) {
         return Ok(None);
     }
-    let secret = read_secret(ctx, namespace, &argocd_secret_name(name), "").await?;
+    // Only drover writes it (and remembers its writes): its absence is as trustworthy as a read.
+    let refresh = ctx.settings().secret_refresh;
+    let freshness = Freshness {
+        present: refresh,
+        absent: refresh,
+    };
+    let secret = read_secret(ctx, namespace, &argocd_secret_name(name), "", freshness).await?;
     Ok(secret.map(LiveSecret))
 }

@@ -1,6 +1,8 @@
 //! Status stage: writes the status computed by [`drover_core::status`] — one server-side apply of
-//! the status subresource, and only when it differs from the live status — and publishes an
-//! Event per condition transition. Events are best effort: a failure to publish is logged, not
+//! the status subresource, and only when it differs from the live status — and publishes the
+//! condition transitions as events: at most one Normal and one Warning event per status write
+//! (a cluster becoming Ready turns six conditions true at once; one event says so, not six
+//! requests). Events are best effort: a failure to publish is logged, not
 //! retried. Status and events carry condition messages only, never credentials.
 
 use drover_api::{
@@ -69,8 +71,8 @@ pub async fn write(
         })?;
     // Until the watch reports it, the next reconcile reads this copy (no second write).
     ctx.caches().claim_writes().remember(written);
-    for transition in transitions(claim.status.as_ref(), status) {
-        publish(ctx, claim, &transition_event(&transition)).await;
+    for event in transition_events(&transitions(claim.status.as_ref(), status)) {
+        publish(ctx, claim, &event).await;
     }
     Ok(true)
 }
@@ -104,6 +106,37 @@ pub fn transition_event(transition: &Transition) -> Event {
         action: "Reconcile".to_owned(),
         secondary: None,
     }
+}
+
+/// The events of one status write's transitions: the Warning ones in one event, the Normal ones
+/// in another. A single transition keeps its own reason (`ReadyTrue`); several are
+/// `ConditionsChanged` / `ConditionsDegraded`, their notes joined.
+pub fn transition_events(transitions: &[Transition]) -> Vec<Event> {
+    let events: Vec<Event> = transitions.iter().map(transition_event).collect();
+    let mut out = Vec::new();
+    for (type_, several) in [
+        (EventType::Warning, "ConditionsDegraded"),
+        (EventType::Normal, "ConditionsChanged"),
+    ] {
+        let group: Vec<&Event> = events.iter().filter(|e| e.type_ == type_).collect();
+        match group.as_slice() {
+            [] => {}
+            [one] => out.push((*one).clone()),
+            many => out.push(Event {
+                type_,
+                reason: several.to_owned(),
+                note: Some(truncate(
+                    many.iter()
+                        .filter_map(|e| e.note.as_deref())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )),
+                action: "Reconcile".to_owned(),
+                secondary: None,
+            }),
+        }
+    }
+    out
 }
 
 fn status_name(status: ConditionStatus) -> &'static str {
@@ -183,6 +216,53 @@ mod tests {
             transition_event(&transition("UpgradeFailed")).type_,
             EventType::Warning
         );
+    }
+
+    #[test]
+    fn transitions_of_one_write_are_one_event_per_type() {
+        let transition = |type_, to, reason: &str| Transition {
+            type_,
+            from: Some(ConditionStatus::False),
+            to,
+            reason: reason.to_owned(),
+            message: String::new(),
+        };
+        let ready = [
+            transition(
+                ConditionType::ControlPlaneReady,
+                ConditionStatus::True,
+                "Ready",
+            ),
+            transition(ConditionType::WorkersReady, ConditionStatus::True, "Ready"),
+            transition(ConditionType::Ready, ConditionStatus::True, "Ready"),
+        ];
+        let events = transition_events(&ready);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].reason, "ConditionsChanged");
+        assert_eq!(events[0].type_, EventType::Normal);
+        let note = events[0].note.clone().unwrap_or_default();
+        assert!(
+            note.starts_with("ControlPlaneReady: False → True (Ready); WorkersReady")
+                && note.ends_with("Ready: False → True (Ready)"),
+            "{note}"
+        );
+        let mixed = [
+            transition(ConditionType::Ready, ConditionStatus::True, "Ready"),
+            Transition {
+                from: Some(ConditionStatus::True),
+                ..transition(
+                    ConditionType::WorkersReady,
+                    ConditionStatus::False,
+                    "NotReady",
+                )
+            },
+        ];
+        let reasons: Vec<String> = transition_events(&mixed)
+            .into_iter()
+            .map(|e| e.reason)
+            .collect();
+        assert_eq!(reasons, ["WorkersReadyFalse", "ReadyTrue"]);
+        assert!(transition_events(&[]).is_empty());
     }
 
     #[test]

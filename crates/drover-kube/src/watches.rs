@@ -21,6 +21,24 @@ pub fn watched_labels() -> String {
     format!("{}={}", labels::MANAGED_BY, labels::MANAGER)
 }
 
+/// What of an Environment its claims' reconciles read: the spec, and the promotion state of the
+/// status (target version, why it is held back, the clusters allowed to upgrade, the
+/// `PromotionBlocked`/`UpgradesHalted` conditions) — not the summary counts or
+/// `observedGeneration`, which the Environment controller rewrites as claims become Ready. An
+/// Environment event wakes its claims only when this changed: otherwise every status write would
+/// reconcile every claim of the environment, quadratic in its size.
+pub fn environment_fingerprint(environment: &Environment) -> String {
+    let status = environment.status.as_ref();
+    serde_json::json!({
+        "spec": environment.spec,
+        "targetVersion": status.and_then(|s| s.target_version.as_ref()),
+        "blockedBy": status.and_then(|s| s.blocked_by.as_ref()),
+        "upgrading": status.map(|s| &s.upgrading),
+        "conditions": status.map(|s| &s.conditions),
+    })
+    .to_string()
+}
+
 /// The claims of Environment `name`.
 pub fn claims_for_environment(
     name: &str,
@@ -75,6 +93,30 @@ mod tests {
         refs.into_iter()
             .map(|r| format!("{}/{}", r.namespace.unwrap_or_default(), r.name))
             .collect()
+    }
+
+    #[test]
+    fn only_what_claims_read_of_an_environment_changes_its_fingerprint() {
+        let mut environment = fixtures::environment("dev", "v1.33.1");
+        environment.status = Some(Default::default());
+        let before = environment_fingerprint(&environment);
+        let status = environment.status.get_or_insert_with(Default::default);
+        status.clusters_total = Some(7);
+        status.clusters_at_target = Some(3);
+        status.observed_generation = Some(4);
+        let counted = environment_fingerprint(&environment);
+        let status = environment.status.get_or_insert_with(Default::default);
+        status.target_version = Some("v1.33.1".to_owned());
+        let promoted = environment_fingerprint(&environment);
+        let status = environment.status.get_or_insert_with(Default::default);
+        status.upgrading = vec!["team-a/payments".to_owned()];
+        let admitted = environment_fingerprint(&environment);
+        environment.spec.kubernetes_version = "v1.34.0".to_owned();
+        let edited = environment_fingerprint(&environment);
+        assert_eq!(before, counted, "summary counts do not wake the claims");
+        assert_ne!(counted, promoted);
+        assert_ne!(promoted, admitted);
+        assert_ne!(admitted, edited);
     }
 
     #[test]

@@ -9,8 +9,12 @@
 //!   control-plane endpoint and whether its control plane is initialized, from the watch cache:
 //!   what changes when a kubeconfig is first written or the cluster is replaced;
 //! - and for at most [`crate::Settings::secret_refresh`] when the Secret exists (a certificate
-//!   rotation by CAPI, or a hand edit of the Argo CD Secret, is picked up within it), or
-//!   [`crate::Settings::missing_secret_refresh`] when it does not yet.
+//!   rotation by CAPI, or a hand edit of the Argo CD Secret, is picked up within it); a missing
+//!   kubeconfig for [`crate::Settings::missing_secret_refresh`] (CAPI writes it on its own), a
+//!   missing Argo CD Secret as long as an existing one (only drover writes it).
+//!
+//! A kubeconfig is not asked for at all before the CAPI Cluster has its control-plane endpoint,
+//! and neither Secret for a claim that has created nothing yet.
 //!
 //! drover's own writes update the entry (the apply response is the stored Secret) and its
 //! deletes remove it. Values are held in memory only and never logged (`Debug` is redacted).

@@ -18,6 +18,7 @@
 //! status changes, a deletion by its objects going. The requeues after a reconcile
 //! ([`crate::Settings`]) are only a long safety net.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -37,7 +38,10 @@ use crate::cache::{CLAIMS, Caches, ENVIRONMENTS, INFRASTRUCTURES, KindState, Wri
 use crate::context::Context;
 use crate::environment::EnvironmentError;
 use crate::error::ReconcileError;
-use crate::watches::{claims_for_environment, claims_for_infrastructure, environments_for_claim};
+use crate::watches::{
+    claims_for_environment, claims_for_infrastructure, environment_fingerprint,
+    environments_for_claim,
+};
 use crate::{environment_error_policy, error_policy, reconcile, reconcile_environment};
 
 /// The watch config of drover's own kinds: the first list from the API server's watch cache.
@@ -153,19 +157,35 @@ pub async fn run(
             .touched_objects()
     };
 
-    // Environments: the Environment controller's own stream; each change wakes its claims.
+    // Environments: the Environment controller's own stream; a change of what claims read of it
+    // (not of its summary counts) wakes its claims.
     let environment_events = {
         let (caches, health) = (Arc::clone(&caches), Arc::clone(&health));
+        let mut seen: HashMap<String, String> = HashMap::new();
         watcher::watcher(Api::<Environment>::all(client.clone()), config())
             .default_backoff()
             .modify(strip)
             .reflect(environments_writer)
             .inspect(move |event| {
                 note(&caches, &health, ENVIRONMENTS, event);
-                if let Ok(Event::Apply(e) | Event::Delete(e)) = event {
-                    let claims = caches.claims().state();
-                    send_all(&claim_tx, claims_for_environment(&e.name_any(), &claims));
-                }
+                let name = match event {
+                    Ok(Event::Apply(e) | Event::InitApply(e)) => {
+                        let fingerprint = environment_fingerprint(e);
+                        let name = e.name_any();
+                        if seen.get(&name) == Some(&fingerprint) {
+                            return;
+                        }
+                        seen.insert(name.clone(), fingerprint);
+                        name
+                    }
+                    Ok(Event::Delete(e)) => {
+                        seen.remove(&e.name_any());
+                        e.name_any()
+                    }
+                    _ => return,
+                };
+                let claims = caches.claims().state();
+                send_all(&claim_tx, claims_for_environment(&name, &claims));
             })
             .touched_objects()
     };

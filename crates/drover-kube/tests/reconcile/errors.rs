@@ -83,12 +83,12 @@ async fn a_conflict_on_apply_is_retried_with_growing_backoff_and_resumes() {
         lines(&writes)
     );
 
-    // Success resets the backoff. (A read: the kubeconfig Secret, read again once the
+    // Success resets the backoff. (A read: the Argo CD Secret, read again once the
     // controller's memory of it expired.)
     world.secret_refresh_passes();
     world.fake.fail(
         "GET",
-        "/secrets/payments-kubeconfig",
+        "/secrets/drover-payments",
         500,
         status(500, "InternalError", None),
         1,
@@ -113,7 +113,7 @@ async fn too_many_requests_honours_retry_after() {
     world.secret_refresh_passes();
     world.fake.fail(
         "GET",
-        "/secrets/payments-kubeconfig",
+        "/secrets/drover-payments",
         429,
         status(429, "TooManyRequests", Some(7)),
         1,
@@ -138,7 +138,7 @@ async fn too_many_requests_without_retry_after_backs_off_and_non_json_errors_are
     world.secret_refresh_passes();
     world.fake.fail(
         "GET",
-        "/secrets/payments-kubeconfig",
+        "/secrets/drover-payments",
         429,
         json!("Too many requests, please try again later."),
         1,

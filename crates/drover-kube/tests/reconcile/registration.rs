@@ -236,6 +236,7 @@ async fn the_claims_argocd_namespace_and_labels_are_used_and_disabling_unregiste
 async fn an_unreadable_kubeconfig_is_reported_without_its_content() {
     let world = World::new(claim());
     world.settle().await;
+    world.capi_reports_ready();
     world.fake.insert(serde_json::json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": { "name": "payments-kubeconfig", "namespace": "payments-cluster" },
