@@ -112,29 +112,31 @@ pub fn transition_event(transition: &Transition) -> Event {
 /// in another. A single transition keeps its own reason (`ReadyTrue`); several are
 /// `ConditionsChanged` / `ConditionsDegraded`, their notes joined.
 pub fn transition_events(transitions: &[Transition]) -> Vec<Event> {
-    let events: Vec<Event> = transitions.iter().map(transition_event).collect();
     let mut out = Vec::new();
     for (type_, several) in [
         (EventType::Warning, "ConditionsDegraded"),
         (EventType::Normal, "ConditionsChanged"),
     ] {
-        let group: Vec<&Event> = events.iter().filter(|e| e.type_ == type_).collect();
-        match group.as_slice() {
-            [] => {}
-            [one] => out.push((*one).clone()),
-            many => out.push(Event {
+        let mut group: Vec<Event> = transitions
+            .iter()
+            .map(transition_event)
+            .filter(|e| e.type_ == type_)
+            .collect();
+        if group.len() > 1 {
+            let note = group
+                .iter()
+                .filter_map(|e| e.note.as_deref())
+                .collect::<Vec<_>>()
+                .join("; ");
+            group = vec![Event {
                 type_,
                 reason: several.to_owned(),
-                note: Some(truncate(
-                    many.iter()
-                        .filter_map(|e| e.note.as_deref())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )),
+                note: Some(truncate(note)),
                 action: "Reconcile".to_owned(),
                 secondary: None,
-            }),
+            }];
         }
+        out.extend(group);
     }
     out
 }
