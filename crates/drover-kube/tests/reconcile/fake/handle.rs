@@ -184,7 +184,7 @@ impl State {
             }
         }
         self.history.push_back(logged);
-        while self.history.len() > watch::HISTORY_LIMIT {
+        while self.history.len() > self.history_limit() {
             if let Some(dropped) = self.history.pop_front() {
                 self.compacted = dropped.version;
             }
@@ -224,7 +224,11 @@ impl State {
             path: path.clone(),
             query: query.clone(),
             content_type: content_type.clone(),
-            body: body.clone(),
+            body: if self.fleet_scale {
+                Value::Null
+            } else {
+                body.clone()
+            },
         });
 
         if let Some(index) = self.failures.iter().position(|f| {

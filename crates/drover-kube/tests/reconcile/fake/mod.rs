@@ -119,6 +119,18 @@ pub struct State {
     /// Open watches.
     watchers: Vec<watch::Watcher>,
     hooks: Vec<Arc<Hook>>,
+    /// At fleet scale (benchmarks): request bodies are not kept and the watch history is longer.
+    fleet_scale: bool,
+}
+
+impl State {
+    fn history_limit(&self) -> usize {
+        if self.fleet_scale {
+            watch::HISTORY_LIMIT * 100
+        } else {
+            watch::HISTORY_LIMIT
+        }
+    }
 }
 
 thread_local! {
@@ -143,6 +155,15 @@ impl FakeApi {
         Self {
             state: Arc::new(Mutex::new(state)),
         }
+    }
+
+    /// For benchmarks with tens of thousands of objects: keeps no request bodies (only verb, kind
+    /// and path are counted) and a watch history of a million changes, as a real API server's
+    /// watch cache would not expire a watch that keeps up.
+    #[allow(dead_code)]
+    pub fn at_fleet_scale(self) -> Self {
+        self.lock().fleet_scale = true;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
