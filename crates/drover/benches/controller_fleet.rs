@@ -27,10 +27,10 @@
 //! the two is what matters). `--timeout-mins M` bounds every wait (default 15): on a timeout the
 //! bench prints what it saw and the controller log's tail, and exits 1.
 //!
-//! Limits of the fake at 10,000 claims: its watch history is one global window of 10,000 changes
-//! (a real API server keeps one per resource and sends bookmarks), so under heavy churn the
-//! controller's watches expire (`410 Expired`) and relist, which a real server would not force as
-//! often; and it keeps every request with its body, so the bench process needs several GiB.
+//! The fake runs at fleet scale ([`fake::FakeApi::at_fleet_scale`]): it keeps no request bodies
+//! and a watch history of a million changes (one global window; a real API server keeps one per
+//! resource and sends bookmarks). It shares the machine's cores with the controller, so the
+//! controller's wall times are pessimistic.
 
 #[allow(dead_code, unused_imports)]
 #[path = "../../drover-kube/tests/reconcile/fake/mod.rs"]
