@@ -27,9 +27,6 @@ pub struct Settings {
     /// Requeue of a claim whose Environment or Infrastructure does not exist (the watches on those
     /// kinds requeue it as soon as they appear).
     pub missing_reference_requeue: Duration,
-    /// Shortest time between two evaluations of one Environment's promotion gate and wave (each
-    /// reads every claim of it); wake-ups in between are folded into one.
-    pub environment_min_interval: Duration,
     /// Safety requeue while deletion waits for CAPI to tear the cluster down (the watches wake
     /// the claim when objects go).
     pub deletion_poll: Duration,
@@ -57,7 +54,6 @@ impl Default for Settings {
             provisioning_requeue: Duration::from_secs(300),
             missing_reference_requeue: Duration::from_secs(300),
             deletion_poll: Duration::from_secs(60),
-            environment_min_interval: Duration::from_secs(1),
             error_backoff_base: Duration::from_secs(5),
             error_backoff_max: Duration::from_secs(300),
             list_page_size: 250,
@@ -78,23 +74,6 @@ pub fn jitter(base: Duration, percent: u8, unit: f64) -> Duration {
 
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
-/// `None` when `name` was last evaluated at least `min` before `now` (recording `now`), else
-/// the time left.
-fn evaluation_wait(
-    last: &mut HashMap<String, tokio::time::Instant>,
-    name: &str,
-    now: tokio::time::Instant,
-    min: Duration,
-) -> Option<Duration> {
-    match last.get(name).map(|at| now.saturating_duration_since(*at)) {
-        Some(since) if since < min => Some(min - since),
-        _ => {
-            last.insert(name.to_owned(), now);
-            None
-        }
-    }
-}
-
 /// Shared state of the WorkloadCluster controller, passed to [`crate::reconcile()`] and
 /// [`crate::error_policy`].
 pub struct Context {
@@ -104,7 +83,6 @@ pub struct Context {
     metrics: Arc<Metrics>,
     caches: Arc<Caches>,
     failures: Mutex<HashMap<String, u32>>,
-    environment_evaluations: Mutex<HashMap<String, tokio::time::Instant>>,
     clock: Clock,
 }
 
@@ -124,7 +102,6 @@ impl Context {
             metrics: Arc::new(Metrics::default()),
             caches,
             failures: Mutex::new(HashMap::new()),
-            environment_evaluations: Mutex::new(HashMap::new()),
             clock: Arc::new(Timestamp::now),
         }
     }
@@ -187,21 +164,6 @@ impl Context {
         Timestamp::from_second(now.as_second()).unwrap_or(now)
     }
 
-    /// `None` when Environment `name` may be evaluated now (and records that it is), else how
-    /// long until [`Settings::environment_min_interval`] has passed since its last evaluation.
-    pub(crate) fn environment_evaluation_wait(&self, name: &str) -> Option<Duration> {
-        let mut last = self
-            .environment_evaluations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        evaluation_wait(
-            &mut last,
-            name,
-            tokio::time::Instant::now(),
-            self.settings.environment_min_interval,
-        )
-    }
-
     /// Records a failed reconcile of `key` and returns how many failed in a row.
     pub(crate) fn record_failure(&self, key: &str) -> u32 {
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
@@ -236,31 +198,6 @@ mod tests {
             let d = jitter(base, 10, fastrand::f64());
             assert!((540..=660).contains(&d.as_secs()), "{d:?}");
         }
-    }
-
-    #[test]
-    fn environment_evaluations_are_folded_within_the_interval() {
-        let mut last = HashMap::new();
-        let start = tokio::time::Instant::now();
-        let second = Duration::from_secs(1);
-        assert_eq!(evaluation_wait(&mut last, "dev", start, second), None);
-        let soon = start + Duration::from_millis(300);
-        assert_eq!(
-            evaluation_wait(&mut last, "dev", soon, second),
-            Some(Duration::from_millis(700))
-        );
-        assert_eq!(
-            evaluation_wait(&mut last, "prod", soon, second),
-            None,
-            "per Environment"
-        );
-        let later = start + second;
-        assert_eq!(evaluation_wait(&mut last, "dev", later, second), None);
-        assert_eq!(
-            evaluation_wait(&mut last, "dev", later, Duration::ZERO),
-            None,
-            "no interval: every wake-up evaluates"
-        );
     }
 
     #[test]

@@ -77,12 +77,6 @@ pub async fn reconcile_environment(
         .name
         .clone()
         .ok_or(EnvironmentError::MissingName)?;
-    // Every change of a claim wakes its Environment, and an evaluation reads every claim of it:
-    // while a wave of claims changes, evaluate at most once per interval (the wake-ups in between
-    // fold into one requeue), so the cost stays linear in the wave, not quadratic.
-    if let Some(wait) = ctx.environment_evaluation_wait(&name) {
-        return Ok(Action::requeue(wait));
-    }
     let span = tracing::info_span!("reconcile_environment", environment = %name);
     let result = run(environment.as_ref(), &name, &ctx)
         .instrument(span)

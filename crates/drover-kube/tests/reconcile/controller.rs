@@ -140,9 +140,8 @@ async fn a_new_claim_is_created_followed_to_ready_and_then_costs_no_request() {
         "registered in Argo CD"
     );
 
-    // Settled (the Environment's status catches up within its 1 s folding interval): several
-    // resyncs later, not one request was sent (the watches stay open).
-    sleep(Duration::from_millis(1500)).await;
+    // Settled: several resyncs later, not one request was sent (the watches stay open).
+    sleep(resync * 2).await;
     fake.clear_requests();
     sleep(resync * 5).await;
     let requests = fake.requests();

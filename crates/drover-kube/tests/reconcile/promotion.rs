@@ -90,14 +90,11 @@ impl Fleet {
     /// A controller process: a new context (nothing kept in memory), the same clock.
     fn controller(fake: &FakeApi, clock: &Arc<AtomicI64>) -> Arc<Context> {
         let clock = Arc::clone(clock);
-        // Each scenario step evaluates the Environments on purpose: no folding interval.
-        let settings = Settings {
-            environment_min_interval: Duration::ZERO,
-            ..Settings::default()
-        };
-        Arc::new(fixtures::context(fake, settings).with_clock(move || {
-            Timestamp::from_second(clock.load(Ordering::SeqCst)).expect("valid time")
-        }))
+        Arc::new(
+            fixtures::context(fake, Settings::default()).with_clock(move || {
+                Timestamp::from_second(clock.load(Ordering::SeqCst)).expect("valid time")
+            }),
+        )
     }
 
     /// Restarts the controller: whatever it knows must come from the API server.
