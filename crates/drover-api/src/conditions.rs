@@ -16,6 +16,9 @@ pub enum Phase {
     Ready,
     /// A version change is rolling through the control plane or workers.
     Upgrading,
+    /// The cluster sleeps: its worker pools are at zero (or the provider's minimum) until its
+    /// schedule or `spec.hibernated` wakes it.
+    Hibernated,
     /// The claim is being deleted and drover is tearing the cluster down.
     Deleting,
     /// The claim cannot be reconciled until it changes (invalid, does not fit).
@@ -49,6 +52,9 @@ pub enum ConditionType {
     /// its environment's promotion, maintenance window or turn, or after it failed; the message
     /// says which.
     VersionUpToDate,
+    /// The cluster is hibernated (reason `Scheduled` or `Requested`); the message says when it
+    /// wakes up.
+    Hibernated,
     /// Environment: its `spec.kubernetesVersion` is held back by the promotion gate (the
     /// `promotion.from` environment has not soaked it, or an upgrade upstream failed).
     PromotionBlocked,
@@ -69,6 +75,7 @@ impl ConditionType {
             Self::Registered => "Registered",
             Self::Ready => "Ready",
             Self::VersionUpToDate => "VersionUpToDate",
+            Self::Hibernated => "Hibernated",
             Self::PromotionBlocked => "PromotionBlocked",
             Self::UpgradesHalted => "UpgradesHalted",
         }

@@ -4,6 +4,7 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use crate::conditions::Condition;
+use crate::hibernation::EnvironmentHibernation;
 
 /// One stage of the fleet. Every WorkloadCluster names one; its version, defaults and policy apply.
 // clippy takes the repeated `type_ = "string"` of the printer columns for duplicated attributes.
@@ -73,6 +74,10 @@ pub struct EnvironmentSpec {
     /// counts as failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<UpgradePolicy>,
+
+    /// When the environment's clusters sleep (worker pools to zero) and wake up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hibernation: Option<EnvironmentHibernation>,
 }
 
 /// How an environment's clusters are upgraded.

@@ -25,3 +25,7 @@ pub const CAPI_CLUSTER_NAME: &str = "cluster.x-k8s.io/cluster-name";
 pub const APPLIED_HASH: &str = "drover.dev/applied-hash";
 /// Finalizer the controller puts on claims so it can clean up before they disappear.
 pub const FINALIZER: &str = "drover.dev/cleanup";
+/// Annotation `drover hibernate` / `drover wake` set on a claim with `spec.hibernated`: the time
+/// (RFC 3339) of the request, so that asking again after a schedule edge ended the previous
+/// request counts as a new request.
+pub const HIBERNATION_REQUESTED_AT: &str = "drover.dev/hibernation-requested-at";

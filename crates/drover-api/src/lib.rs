@@ -12,6 +12,7 @@
 pub mod conditions;
 mod crds;
 pub mod environment;
+pub mod hibernation;
 pub mod infrastructure;
 pub mod labels;
 mod reference;

@@ -6,6 +6,7 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use crate::conditions::{Condition, Phase};
+use crate::hibernation::{ClusterHibernation, HibernationStatus};
 
 /// Longest claim name: derived object names (`<name>-md-<pool>-<hash>`, `<name>-control-plane-<hash>`,
 /// the KCCM's `<name>-kccm`) must stay within the 63 characters of a DNS label.
@@ -84,6 +85,15 @@ pub struct WorkloadClusterSpec {
     /// When true, drover writes nothing for this cluster and pauses the CAPI Cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
+
+    /// Opt out of the Environment's hibernation schedules, or bring this cluster's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hibernation: Option<ClusterHibernation>,
+
+    /// On-demand sleep (`true`) or wake (`false`): wins over the schedules until their next
+    /// edge. Omit it to follow the schedules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hibernated: Option<bool>,
 }
 
 /// Control-plane settings of a claim.
@@ -269,6 +279,9 @@ pub struct WorkloadClusterStatus {
     /// soak clock of environments that promote from this cluster's environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_at_version: Option<ReadyAtVersion>,
+    /// Hibernation: whether the cluster sleeps, its last transitions and its next schedule edge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hibernation: Option<HibernationStatus>,
 }
 
 /// An upgrade of a cluster in progress: control plane first, then each worker pool, one minor

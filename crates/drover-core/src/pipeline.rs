@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{Diagnostic, ObjectRef};
 use crate::fleet::Fleet;
-use crate::providers::provider_for;
+use crate::providers::check_cluster;
 use crate::resolve::{ResolvedCluster, resolve_fleet};
 
 /// The outcome of validating a fleet.
@@ -28,7 +28,7 @@ pub fn validate(fleet: &Fleet) -> Validation {
     let mut diagnostics = resolution.diagnostics;
     let mut clusters = Vec::with_capacity(resolution.clusters.len());
     for cluster in resolution.clusters {
-        let issues = provider_for(&cluster.provider).check(&cluster);
+        let issues = check_cluster(&cluster);
         if issues.is_empty() {
             clusters.push(cluster);
             continue;

@@ -27,7 +27,7 @@ use drover_api::{
 };
 use drover_core::capacity::{self, Verdict, footprint};
 use drover_core::fleet::Source;
-use drover_core::providers::provider_for;
+use drover_core::providers::check_cluster;
 use drover_core::render::Manifest;
 use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 use drover_core::status::Capacity;
@@ -127,6 +127,6 @@ fn resolve_other(
         infrastructure: Some((infrastructure, &source)),
     };
     let cluster = resolve_claim(other, &source, &context).ok()?;
-    let valid = provider_for(&cluster.provider).check(&cluster).is_empty();
+    let valid = check_cluster(&cluster).is_empty();
     valid.then_some(cluster)
 }

@@ -4,7 +4,7 @@
 
 use drover_api::WorkloadCluster;
 use drover_core::fleet::Source;
-use drover_core::providers::provider_for;
+use drover_core::providers::check_cluster;
 use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 use drover_core::status::{
     REASON_ENVIRONMENT_NOT_FOUND, REASON_INFRASTRUCTURE_NOT_FOUND, REASON_INVALID, Validity,
@@ -107,7 +107,7 @@ pub fn validate(claim: &WorkloadCluster, observed: &Observed) -> Result<Resolved
                 .collect(),
         )
     })?;
-    let issues = provider_for(&cluster.provider).check(&cluster);
+    let issues = check_cluster(&cluster);
     if issues.is_empty() {
         Ok(cluster)
     } else {

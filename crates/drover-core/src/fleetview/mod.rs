@@ -39,6 +39,7 @@ pub fn phase_name(phase: Phase) -> &'static str {
         Phase::Provisioning => "Provisioning",
         Phase::Ready => "Ready",
         Phase::Upgrading => "Upgrading",
+        Phase::Hibernated => "Hibernated",
         Phase::Deleting => "Deleting",
         Phase::Failed => "Failed",
     }

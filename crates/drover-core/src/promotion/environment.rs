@@ -166,7 +166,7 @@ pub fn evaluate(input: &EnvironmentInput<'_>) -> EnvironmentOutcome {
             let from: Vec<&ClusterRecord> = input
                 .clusters
                 .iter()
-                .filter(|c| c.environment == promotion.from)
+                .filter(|c| c.environment == promotion.from && !c.hibernated)
                 .collect();
             let answer = gate(&GateInput {
                 version,
@@ -284,7 +284,7 @@ pub fn evaluate(input: &EnvironmentInput<'_>) -> EnvironmentOutcome {
         .collect();
     let candidates: Vec<&str> = own
         .iter()
-        .filter(|c| !c.upgrading && c.valid && c.ready)
+        .filter(|c| !c.upgrading && c.valid && c.ready && !c.hibernated)
         .filter(|c| {
             let want = c.pinned.or(target);
             matches!((want, c.running), (Some(want), Some(running)) if running.cmp_to(want).is_lt())

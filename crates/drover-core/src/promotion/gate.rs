@@ -93,7 +93,7 @@ impl Blocked {
                 format!("promotion of {version} halted: an upgrade failed: {list}")
             }
             BlockReason::NoSourceClusters => format!(
-                "promotion of {version} waits: Environment {from} has no clusters to prove it"
+                "promotion of {version} waits: Environment {from} has no awake clusters to prove it (hibernated clusters do not count)"
             ),
             BlockReason::SourceNotReady | BlockReason::Soaking => {
                 format!("promotion of {version} from {from} waits for: {list}")
@@ -233,6 +233,7 @@ mod tests {
             upgrading: false,
             upgrade_to: None,
             failure: None,
+            hibernated: false,
         }
     }
 

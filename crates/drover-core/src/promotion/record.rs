@@ -30,6 +30,9 @@ pub struct ClusterRecord {
     pub upgrade_to: Option<String>,
     /// Why the running upgrade failed, if it did.
     pub failure: Option<String>,
+    /// It sleeps (`status.hibernation.hibernated`): it neither blocks nor opens a promotion
+    /// gate, and does not join the upgrade wave until it wakes.
+    pub hibernated: bool,
 }
 
 impl ClusterRecord {
@@ -72,6 +75,9 @@ impl ClusterRecord {
             upgrading: upgrade.is_some(),
             upgrade_to: upgrade.map(|u| u.to.clone()),
             failure: upgrade.and_then(|u| u.failure.clone()),
+            hibernated: status
+                .and_then(|s| s.hibernation.as_ref())
+                .is_some_and(|h| h.hibernated),
         }
     }
 }

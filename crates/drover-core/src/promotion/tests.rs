@@ -31,6 +31,7 @@ fn record(env: &str, name: &str, running: &str, ready_since: Option<&str>) -> Cl
         upgrading: false,
         upgrade_to: None,
         failure: None,
+        hibernated: false,
     }
 }
 

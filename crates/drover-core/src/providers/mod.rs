@@ -72,6 +72,31 @@ pub trait Provider {
 
     /// The provider's objects for `cluster`. Only called when [`Provider::check`] found nothing.
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError>;
+
+    /// How `cluster` hibernates: the replicas each worker pool keeps while it sleeps (in pool
+    /// order), or why this provider cannot hibernate a cluster. Default: every pool to zero
+    /// (MachineDeployments and managed node pools that allow zero).
+    fn hibernation(&self, cluster: &ResolvedCluster) -> Result<Vec<i32>, String> {
+        Ok(vec![0; cluster.workers.len()])
+    }
+}
+
+/// Everything a provider refuses about `cluster`: [`Provider::check`], and hibernation the claim
+/// asks for (its own schedules or `spec.hibernated: true`) on a provider that cannot hibernate.
+/// An environment's schedules do not apply to such a cluster, and are not its error.
+pub fn check_cluster(cluster: &ResolvedCluster) -> Vec<Issue> {
+    let provider = provider_for(&cluster.provider);
+    let mut issues = provider.check(cluster);
+    if let (Some(field), Err(why)) = (
+        cluster.hibernation.claimed_field(),
+        provider.hibernation(cluster),
+    ) {
+        issues.push(Issue::new(
+            field,
+            format!("hibernation is not possible on {}: {why}", provider.kind()),
+        ));
+    }
+    issues
 }
 
 /// The provider for a cluster's infrastructure.

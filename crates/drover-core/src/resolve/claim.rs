@@ -15,6 +15,7 @@ use super::model::{
 use super::report::Report;
 use crate::diagnostics::{Diagnostics, ObjectRef};
 use crate::fleet::Source;
+use crate::hibernation;
 use crate::naming;
 use crate::quantity::Quantity;
 use crate::version::KubeVersion;
@@ -133,6 +134,17 @@ pub fn resolve_claim(
     let network = resolve_network(&mut report, claim, provider.default_cni());
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
+    let hibernation = hibernation::resolve_policy(
+        spec.hibernation.as_ref(),
+        spec.hibernated,
+        environment.spec.hibernation.as_ref(),
+    )
+    .map_err(|errors| {
+        for (field, message) in errors {
+            report.error(&field, message);
+        }
+    })
+    .ok();
 
     if let Some(access) = &spec.external_access
         && let Some(host) = &access.host
@@ -144,8 +156,8 @@ pub fn resolve_claim(
         );
     }
 
-    match (report.is_clean(), version, control_plane, network) {
-        (true, Some(version), Some(control_plane), Some(network)) => Ok(ResolvedCluster {
+    match (report.is_clean(), version, control_plane, network, hibernation) {
+        (true, Some(version), Some(control_plane), Some(network), Some(hibernation)) => Ok(ResolvedCluster {
             namespace: naming::cluster_namespace(&name),
             name,
             claim_namespace,
@@ -170,6 +182,7 @@ pub fn resolve_claim(
             addons,
             argocd,
             paused: spec.paused.unwrap_or(false),
+            hibernation,
         }),
         _ => Err(Diagnostics(report.into_diagnostics())),
     }

@@ -11,6 +11,7 @@ use drover_api::infrastructure::{
 use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
 use ipnet::IpNet;
 
+use crate::hibernation::HibernationPolicy;
 use crate::quantity::Quantity;
 use crate::version::KubeVersion;
 
@@ -59,6 +60,8 @@ pub struct ResolvedCluster {
     pub argocd: Option<ArgoCdRegistration>,
     /// Whether the claim is paused.
     pub paused: bool,
+    /// When the cluster's worker pools sleep: its schedules and on-demand request.
+    pub hibernation: HibernationPolicy,
 }
 
 impl ResolvedCluster {
@@ -80,6 +83,15 @@ impl ResolvedCluster {
             if let Some(version) = pool_version(&pool.name) {
                 pool.version = version;
             }
+        }
+    }
+
+    /// Puts the worker pools to sleep: each keeps `floors[i]` replicas (the provider's minimum,
+    /// zero for most) or fewer. The claim's replicas are untouched, so waking renders them
+    /// again from the claim (and its environment's defaults at that time).
+    pub fn hibernate(&mut self, floors: &[i32]) {
+        for (pool, floor) in self.workers.iter_mut().zip(floors) {
+            pool.replicas = pool.replicas.min(*floor);
         }
     }
 }

@@ -9,6 +9,7 @@ use super::report::Report;
 use crate::diagnostics::{Diagnostic, ObjectRef};
 use crate::duration::parse_duration;
 use crate::fleet::Source;
+use crate::hibernation;
 use crate::quantity::Quantity;
 use crate::version::KubeVersion;
 use crate::window::time_zone;
@@ -60,6 +61,14 @@ pub fn check_environment(
             && let Err(message) = parse_duration(soak)
         {
             report.error("spec.promotion.soak", message);
+        }
+    }
+    if let Some(hibernation) = &spec.hibernation
+        && let Err(errors) =
+            hibernation::parse_schedules(&hibernation.schedules, "spec.hibernation.schedules")
+    {
+        for (field, message) in errors {
+            report.error(&field, message);
         }
     }
     if let Some(window) = &spec.maintenance_window {

@@ -19,6 +19,9 @@
 
 pub mod capi;
 pub(crate) mod conditions;
+mod hibernation;
+
+pub use hibernation::HibernationOutcome;
 
 use drover_api::workload_cluster::ReplicaCounts;
 use drover_api::{ConditionStatus, ConditionType, Phase, WorkloadClusterStatus};
@@ -169,6 +172,9 @@ pub struct StatusInput<'a> {
     /// The admission outcome, when the claim is valid. Without it the previous
     /// `CapacityAvailable` condition is kept (none if there was none).
     pub capacity: Option<&'a Capacity>,
+    /// The hibernation outcome, when the cluster has schedules or a request (or had). Without
+    /// it no `Hibernated` condition is reported and the previous `status.hibernation` is kept.
+    pub hibernation: Option<&'a HibernationOutcome>,
 }
 
 /// Computes the full status of a claim that is not being deleted.
@@ -200,6 +206,8 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
     let ready = conditions::ready(&drafts);
     let is_ready = ready.status == ConditionStatus::True;
     drafts.push(ready);
+    drafts.extend(input.hibernation.map(hibernation::condition));
+    let asleep = input.hibernation.is_some_and(|h| h.asleep);
 
     let upgrade = match input.upgrade {
         Some(report) => {
@@ -218,6 +226,7 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
     let phase = match &upgrade {
         Some(_) if matches!(input.validity, Validity::Invalid { .. }) => Phase::Failed,
         Some(Some(_)) => Phase::Upgrading,
+        _ if asleep && input.validity == &Validity::Valid => Phase::Hibernated,
         _ => phase(
             input,
             cluster.is_some(),
@@ -273,6 +282,14 @@ pub fn compute(input: &StatusInput<'_>) -> WorkloadClusterStatus {
         },
         upgrade,
         ready_at_version,
+        hibernation: match input.hibernation {
+            Some(outcome) => Some(hibernation::record(
+                outcome,
+                input.previous.and_then(|p| p.hibernation.as_ref()),
+                input.now,
+            )),
+            None => input.previous.and_then(|p| p.hibernation.clone()),
+        },
     }
 }
 

@@ -58,6 +58,7 @@ fn input<'a>(
         now,
         upgrade: None,
         capacity: None,
+        hibernation: None,
     }
 }
 

@@ -198,6 +198,14 @@ impl Provider for Azure<'_> {
         issues
     }
 
+    /// AKS keeps its system pool (the first) at one node: it runs CoreDNS and the other system
+    /// pods, and AKS refuses a system pool of zero. User pools go to zero.
+    fn hibernation(&self, cluster: &ResolvedCluster) -> Result<Vec<i32>, String> {
+        Ok((0..cluster.workers.len())
+            .map(|index| i32::from(index == 0))
+            .collect())
+    }
+
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
         let infra_cluster = object(
             CAPZ_V1BETA1,

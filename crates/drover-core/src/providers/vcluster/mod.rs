@@ -209,6 +209,10 @@ impl Provider for Vcluster<'_> {
         issues
     }
 
+    fn hibernation(&self, _cluster: &ResolvedCluster) -> Result<Vec<i32>, String> {
+        Err("a vcluster has no worker machines to stop (its pods run on the host cluster's nodes), and its control plane cannot go to zero".to_owned())
+    }
+
     fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
         let access = self.access(cluster).ok_or_else(|| RenderError::Invalid {
             cluster: cluster.name.clone(),
