@@ -14,7 +14,8 @@
 //! claims on the same infrastructure are resolved as the validate stage resolves them and judged
 //! with [`drover_core::capacity::admit`]. Skipped: claims being deleted, claims that do not
 //! resolve or fail their provider's checks, and claims refused admission that have nothing
-//! created (phase `Pending` with `CapacityAvailable=False`) — they take no room. Other clusters
+//! created (phase `Pending` with `CapacityAvailable=False`) — they take no room. Hibernated
+//! clusters count with their pools at their hibernated size. Other clusters
 //! count at their claim's size, which for a cluster whose own growth was refused is more than
 //! runs: admission errs on the side of refusing.
 //!
@@ -27,7 +28,7 @@ use drover_api::{
 };
 use drover_core::capacity::{self, Verdict, footprint};
 use drover_core::fleet::Source;
-use drover_core::providers::check_cluster;
+use drover_core::providers::{check_cluster, provider_for};
 use drover_core::render::Manifest;
 use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 use drover_core::status::Capacity;
@@ -126,7 +127,20 @@ fn resolve_other(
         environment: Some((environment.as_ref(), &source)),
         infrastructure: Some((infrastructure, &source)),
     };
-    let cluster = resolve_claim(other, &source, &context).ok()?;
-    let valid = check_cluster(&cluster).is_empty();
-    valid.then_some(cluster)
+    let mut cluster = resolve_claim(other, &source, &context).ok()?;
+    if !check_cluster(&cluster).is_empty() {
+        return None;
+    }
+    // A sleeping cluster holds only what its pools keep asleep: the rest is free until it
+    // wakes, and its wake-up is admitted like any growth.
+    let asleep = other
+        .status
+        .as_ref()
+        .and_then(|s| s.hibernation.as_ref())
+        .is_some_and(|h| h.hibernated);
+    let floors = provider_for(&cluster.provider).hibernation(&cluster);
+    if asleep && let Ok(floors) = floors {
+        cluster.hibernate(&floors);
+    }
+    Some(cluster)
 }

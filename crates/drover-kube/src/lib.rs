@@ -41,6 +41,7 @@ pub mod dereference;
 pub mod environment;
 pub mod error;
 pub mod finalizer;
+pub mod hibernation;
 pub mod fleet;
 pub mod install;
 pub mod inventory;

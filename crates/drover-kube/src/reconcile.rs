@@ -7,7 +7,9 @@
 //!    │ no
 //! dereference ─► validate ─(invalid)─► status Valid=False, nothing else written
 //!    │ valid
-//! versions ─(downgrade)─► status Valid=False
+//! hibernation (asleep? the pools keep their provider minimum)
+//!    │
+//! versions ─(downgrade)─► status Valid=False   (no upgrade starts while asleep)
 //!    │
 //! build ─► admission ─(new or growing, does not fit)─► status CapacityAvailable=False, nothing
 //!    │ fits, not planned or not growing                 else written
@@ -17,7 +19,10 @@
 //!
 //! `versions` ([`crate::upgrade`]) decides which version each part of the cluster is rendered at:
 //! what runs, or the next step of an upgrade the environment allows. `admission`
-//! ([`crate::admission`]) checks a new or growing cluster fits on its infrastructure.
+//! ([`crate::admission`]) checks a new or growing cluster fits on its infrastructure; a
+//! hibernated cluster's wake-up is growth, and one that does not fit stays asleep.
+//! `hibernation` ([`crate::hibernation`]) decides whether the worker pools sleep; the requeue
+//! is set to the next schedule edge when that comes before the usual one.
 //!
 //! Every read comes from the watch caches ([`crate::cache`]; Secrets by name, remembered), and
 //! each write is made only when needed, so a reconcile that finds everything in place makes no
@@ -43,6 +48,7 @@ use crate::deletion::{self, Progress};
 use crate::dereference::{Observed, dereference};
 use crate::error::ReconcileError;
 use crate::finalizer;
+use crate::hibernation::{HibernationStage, decide_hibernation};
 use crate::inventory::ObjectKey;
 use crate::pause;
 use crate::prune;
@@ -154,10 +160,16 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         Ok(cluster) => cluster,
         Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
     };
-    let upgrade = match decide_versions(claim, &mut cluster, &observed, ctx.now_timestamp()) {
+    let now = ctx.now_timestamp();
+    let mut sleep = decide_hibernation(claim, &cluster, now);
+    let asleep = sleep.as_ref().is_some_and(HibernationStage::asleep);
+    let upgrade = match decide_versions(claim, &mut cluster, &observed, now, asleep) {
         Ok(report) => report,
         Err(invalid) => return report_invalid(ctx, claim, &observed, &invalid).await,
     };
+    if let Some(stage) = sleep.as_ref().filter(|s| s.asleep()) {
+        cluster.hibernate(&stage.floors);
+    }
     let desired = build(&cluster, observed.kubeconfig.as_ref())?;
     if let Some(missing) = not_served(ctx, &desired.objects) {
         return report_invalid(ctx, claim, &observed, &missing).await;
@@ -165,8 +177,23 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
     let caches = ctx.caches();
     let capacity = admission(caches, claim, &observed, &cluster, &desired.objects);
     if !capacity.admitted() {
+        let why = match &capacity {
+            Capacity::Insufficient(why) | Capacity::Unknown(why) => why.as_str(),
+            _ => "",
+        };
+        if let Some(stage) = sleep.as_mut()
+            && stage.hold_asleep(why)
+        {
+            cluster.hibernate(&stage.floors);
+        }
         let wanted = core_status::Desired::of(&cluster);
-        return report_refused(ctx, claim, &observed, &wanted, &upgrade, &capacity).await;
+        let refused = Refused {
+            wanted: &wanted,
+            upgrade: &upgrade,
+            capacity: &capacity,
+            hibernation: sleep.as_ref(),
+        };
+        return report_refused(ctx, claim, &observed, &refused).await;
     }
     if let Some(patched) = finalizer::ensure(&claims, claim).await? {
         caches.claim_writes().remember(patched);
@@ -219,13 +246,27 @@ async fn run(claim: &WorkloadCluster, ctx: &Context) -> Result<Action, Reconcile
         now: &ctx.now(),
         upgrade: Some(&upgrade),
         capacity: Some(&capacity),
+        hibernation: sleep.as_ref().map(|s| &s.outcome),
     });
     status::write(ctx, claim, &new_status).await?;
-    Ok(Action::requeue(if new_status.phase == Some(Phase::Ready) {
+    let settled = matches!(new_status.phase, Some(Phase::Ready | Phase::Hibernated));
+    let requeue = if settled {
         ctx.resync_requeue()
     } else {
         ctx.settings().provisioning_requeue
-    }))
+    };
+    Ok(Action::requeue(until_edge(ctx, sleep.as_ref(), requeue)))
+}
+
+/// `requeue`, or less when the next hibernation edge comes sooner: the cluster is looked at
+/// again right after the edge, not polled.
+fn until_edge(ctx: &Context, sleep: Option<&HibernationStage>, requeue: Duration) -> Duration {
+    let Some(edge) = sleep.and_then(HibernationStage::next_edge) else {
+        return requeue;
+    };
+    let wait = edge.duration_since(ctx.now_timestamp());
+    let wait = Duration::try_from(wait).unwrap_or_default() + Duration::from_secs(1);
+    wait.min(requeue)
 }
 
 /// The CRDs a claim's objects need that the management cluster does not serve, as an invalid
@@ -284,6 +325,7 @@ async fn report_invalid(
         now: &ctx.now(),
         upgrade: None,
         capacity: None,
+        hibernation: None,
     });
     status::write(ctx, claim, &new_status).await?;
     Ok(if invalid.is_missing_reference() {
@@ -301,28 +343,36 @@ async fn report_refused(
     ctx: &Context,
     claim: &WorkloadCluster,
     observed: &Observed,
-    wanted: &core_status::Desired,
-    upgrade: &UpgradeReport,
-    capacity: &Capacity,
+    refused: &Refused<'_>,
 ) -> Result<Action, ReconcileError> {
     tracing::info!(
-        ?capacity,
+        capacity = ?refused.capacity,
         "claim is not admitted on its infrastructure; writing nothing but its status"
     );
     let new_status = core_status::compute(&StatusInput {
         generation: claim.metadata.generation,
         previous: claim.status.as_ref(),
         validity: &Validity::Valid,
-        desired: Some(wanted),
+        desired: Some(refused.wanted),
         observed: &observed.for_status(),
         registration: live_registration(observed),
         created: observed.capi_cluster().is_some(),
         now: &ctx.now(),
-        upgrade: Some(upgrade),
-        capacity: Some(capacity),
+        upgrade: Some(refused.upgrade),
+        capacity: Some(refused.capacity),
+        hibernation: refused.hibernation.map(|s| &s.outcome),
     });
     status::write(ctx, claim, &new_status).await?;
-    Ok(Action::requeue(ctx.settings().missing_reference_requeue))
+    let requeue = ctx.settings().missing_reference_requeue;
+    Ok(Action::requeue(until_edge(ctx, refused.hibernation, requeue)))
+}
+
+/// What a reconcile refused by the capacity admission reports.
+struct Refused<'a> {
+    wanted: &'a core_status::Desired,
+    upgrade: &'a UpgradeReport,
+    capacity: &'a Capacity,
+    hibernation: Option<&'a HibernationStage>,
 }
 
 /// The registration as it stands, for a reconcile that writes nothing but the status.

@@ -18,14 +18,18 @@ use k8s_openapi::jiff::Timestamp;
 use crate::dereference::Observed;
 use crate::validate::Invalid;
 
+/// Reason of `VersionUpToDate=False` while a hibernated cluster waits to wake before upgrading.
+pub const REASON_HIBERNATED: &str = "Hibernated";
+
 /// Decides the upgrade of `cluster` (resolved from `claim`), sets the version of each of its
 /// parts, and returns the report for the status. A downgrade (or major version change) makes
-/// the claim invalid.
+/// the claim invalid. A hibernated cluster starts no upgrade: it upgrades after it wakes.
 pub fn decide_versions(
     claim: &WorkloadCluster,
     cluster: &mut ResolvedCluster,
     observed: &Observed,
     now: Timestamp,
+    hibernated: bool,
 ) -> Result<UpgradeReport, Invalid> {
     let key = format!(
         "{}/{}",
@@ -53,6 +57,14 @@ pub fn decide_versions(
             )),
             promotion::DEFAULT_PROGRESS_DEADLINE,
         ),
+    };
+    let start = if hibernated {
+        upgrade::Start::Held(upgrade::Hold::new(
+            REASON_HIBERNATED,
+            "the cluster is hibernated: it upgrades after it wakes up",
+        ))
+    } else {
+        start
     };
     let previous = claim.status.as_ref().and_then(|s| s.upgrade.as_ref());
     let remediation = previous

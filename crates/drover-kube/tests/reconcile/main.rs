@@ -12,6 +12,7 @@ mod controller;
 mod create;
 mod deletion;
 mod errors;
+mod hibernation;
 mod invalid;
 mod noop;
 mod pause;
