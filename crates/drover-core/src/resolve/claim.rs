@@ -183,6 +183,7 @@ pub fn resolve_claim(
             argocd,
             paused: spec.paused.unwrap_or(false),
             hibernation,
+            asleep: false,
         }),
         _ => Err(Diagnostics(report.into_diagnostics())),
     }

@@ -62,6 +62,9 @@ pub struct ResolvedCluster {
     pub paused: bool,
     /// When the cluster's worker pools sleep: its schedules and on-demand request.
     pub hibernation: HibernationPolicy,
+    /// Whether the worker pools are put to sleep ([`ResolvedCluster::hibernate`]): checks that
+    /// hold for creating a cluster (a GKE cluster needs a node to be created) do not apply.
+    pub asleep: bool,
 }
 
 impl ResolvedCluster {
@@ -93,6 +96,7 @@ impl ResolvedCluster {
         for (pool, floor) in self.workers.iter_mut().zip(floors) {
             pool.replicas = pool.replicas.min(*floor);
         }
+        self.asleep = true;
     }
 }
 

@@ -109,7 +109,8 @@ impl Provider for Gcp<'_> {
                 ));
             }
         }
-        if cluster.workers.iter().all(|pool| pool.replicas == 0) {
+        // Creating a GKE cluster needs a node; a hibernated one may scale every pool to zero.
+        if !cluster.asleep && cluster.workers.iter().all(|pool| pool.replicas == 0) {
             issues.push(Issue::new(
                 "spec.workers",
                 format!("{label} needs at least one node to create a cluster"),
