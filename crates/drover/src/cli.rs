@@ -47,6 +47,12 @@ pub enum Command {
     Wait(WaitArgs),
     /// Print or write a workload cluster's kubeconfig (from a management cluster).
     Kubeconfig(KubeconfigArgs),
+    /// Put a cluster's worker pools to sleep now (break-glass: sets `spec.hibernated: true`;
+    /// the GitOps way is to commit it). Wins over its schedule until the schedule's next edge.
+    Hibernate(HibernateArgs),
+    /// Wake a hibernated cluster now (break-glass: sets `spec.hibernated: false`). Wins over its
+    /// schedule until the schedule's next edge.
+    Wake(HibernateArgs),
 }
 
 /// Output format of reports.
@@ -449,6 +455,23 @@ pub struct KubeconfigArgs {
     /// Write the kubeconfig to this file (mode 0600, replaced atomically) instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+    /// Connection.
+    #[command(flatten)]
+    pub access: ClusterAccess,
+}
+
+/// Arguments of `drover hibernate` and `drover wake`.
+#[derive(Debug, clap::Args)]
+pub struct HibernateArgs {
+    /// The cluster (WorkloadCluster) name.
+    pub name: String,
+    /// The claim's namespace (default: found by name across namespaces).
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Take `spec.hibernated` over from another field manager (a GitOps tool that applied it;
+    /// it sets the field back on its next sync unless the repository changes too).
+    #[arg(long)]
+    pub force: bool,
     /// Connection.
     #[command(flatten)]
     pub access: ClusterAccess,

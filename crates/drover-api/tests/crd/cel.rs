@@ -82,7 +82,16 @@ fn the_intended_rules_are_in_the_crds() {
         .collect();
     let max = drover_api::workload_cluster::MAX_NAME_LEN;
     let version = r"self.matches('^v[0-9]+\\.[0-9]+\\.[0-9]+$')";
-    let expected = [
+    let cron = "self.matches('^ *[^ ]+( +[^ ]+){4} *$')";
+    let zone = "self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')";
+    let schedule = |kind: &str| {
+        [
+            (format!("{kind}: spec.hibernation.schedules[].hibernate"), cron.to_owned()),
+            (format!("{kind}: spec.hibernation.schedules[].timeZone"), zone.to_owned()),
+            (format!("{kind}: spec.hibernation.schedules[].wakeUp"), cron.to_owned()),
+        ]
+    };
+    let mut expected = vec![
         ("Infrastructure: spec".to_owned(), "[has(self.kubevirt), has(self.vcluster), has(self.docker), has(self.proxmox), has(self.vsphere), has(self.aws), has(self.azure), has(self.gcp)].exists_one(set, set)".to_owned()),
         ("Environment: spec.defaults.controlPlaneReplicas".to_owned(), "self in [1, 3, 5, 7]".to_owned()),
         ("Environment: spec.kubernetesVersion".to_owned(), version.to_owned()),
@@ -93,6 +102,8 @@ fn the_intended_rules_are_in_the_crds() {
         ("WorkloadCluster: spec.kubernetesVersion".to_owned(), version.to_owned()),
         ("WorkloadCluster: spec.workers".to_owned(), "self.all(p, self.exists_one(q, q.name == p.name))".to_owned()),
     ];
+    expected.splice(2..2, schedule("Environment"));
+    expected.splice(9..9, schedule("WorkloadCluster"));
     assert_eq!(found, expected);
     assert_eq!(max, 36);
 }
@@ -261,6 +272,34 @@ fn kubernetes_version_format() {
             None,
             "kubernetesVersion must look like v1.32.1",
         );
+    }
+}
+
+#[test]
+fn hibernation_schedules_need_five_cron_fields_and_a_zone_name() {
+    let env = |schedule: Value| {
+        environment(json!({
+            "kubernetesVersion": "v1.32.1",
+            "hibernation": { "schedules": [schedule] },
+        }))
+    };
+    let good = json!({ "hibernate": "0 19 * * mon-fri", "wakeUp": "0 7 * * 1-5", "timeZone": "America/Argentina/Buenos_Aires" });
+    assert_valid("Environment", &env(good), None);
+    for (schedule, message) in [
+        (
+            json!({ "hibernate": "0 19 * *", "wakeUp": "0 7 * * *" }),
+            "hibernate must be a cron expression of 5 fields",
+        ),
+        (
+            json!({ "hibernate": "0 19 * * *", "wakeUp": "0 7 * * * *" }),
+            "wakeUp must be a cron expression of 5 fields",
+        ),
+        (
+            json!({ "hibernate": "0 19 * * *", "wakeUp": "0 7 * * *", "timeZone": "Europe Berlin" }),
+            "timeZone must be an IANA time zone name",
+        ),
+    ] {
+        assert_rejected("Environment", &env(schedule), None, message);
     }
 }
 

@@ -4,10 +4,12 @@
 use std::time::SystemTime;
 
 use drover_api::WorkloadCluster;
+use drover_api::hibernation::{HibernationAction, HibernationStatus};
 use drover_api::workload_cluster::ReplicaCounts;
+use jiff::Timestamp;
 use serde::Serialize;
 
-use super::age::{UNKNOWN, since};
+use super::age::{UNKNOWN, human_duration, since};
 use super::table::Table;
 use super::{phase_name, unready_summary};
 
@@ -51,6 +53,9 @@ pub struct ClusterRow {
     /// `metadata.creationTimestamp` (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// `status.hibernation`: whether it sleeps and its next schedule edge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hibernation: Option<HibernationStatus>,
 }
 
 impl ClusterRow {
@@ -84,6 +89,26 @@ impl ClusterRow {
                 .creation_timestamp
                 .as_ref()
                 .map(|t| t.0.to_string()),
+            hibernation: status.hibernation.clone(),
+        }
+    }
+
+    /// `asleep, wakes in 9h`, `sleeps in 3h`, `asleep` (no wake-up scheduled), or [`UNKNOWN`]
+    /// for a cluster without hibernation.
+    pub fn hibernation_text(&self, now: SystemTime) -> String {
+        let Some(hibernation) = &self.hibernation else {
+            return UNKNOWN.to_owned();
+        };
+        let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        let next = hibernation.next.as_ref().and_then(|edge| {
+            let at = edge.at.parse::<Timestamp>().ok()?;
+            Some((edge.action, human_duration((at.as_second() - now.as_second()).max(0))))
+        });
+        match (hibernation.hibernated, next) {
+            (true, Some((HibernationAction::WakeUp, after))) => format!("asleep, wakes in {after}"),
+            (true, _) => "asleep".to_owned(),
+            (false, Some((HibernationAction::Hibernate, after))) => format!("sleeps in {after}"),
+            (false, _) => "awake".to_owned(),
         }
     }
 
@@ -150,6 +175,7 @@ pub fn clusters_table(rows: &[ClusterRow], wide: bool, now: SystemTime) -> Strin
         "PHASE",
         "CONTROL PLANE",
         "WORKERS",
+        "HIBERNATION",
         "AGE",
     ];
     if wide {
@@ -166,6 +192,7 @@ pub fn clusters_table(rows: &[ClusterRow], wide: bool, now: SystemTime) -> Strin
             row.phase_text(),
             counts_text(row.control_plane),
             counts_text(row.workers),
+            row.hibernation_text(now),
             since(row.created.as_deref(), now),
         ];
         if wide {
@@ -223,5 +250,37 @@ mod tests {
         let row = ClusterRow::of(&claim);
         assert!(!row.synced);
         assert_eq!(row.phase_text(), "Ready,Paused");
+    }
+
+    #[test]
+    fn hibernation_shows_the_state_and_the_next_edge() {
+        use drover_api::hibernation::HibernationEdge;
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600);
+        let mut claim = fixtures::claim("team-a", "web", "dev");
+        assert_eq!(ClusterRow::of(&claim).hibernation_text(now), "-");
+        let edge = |action, at: &str| {
+            Some(HibernationEdge {
+                action,
+                at: at.to_owned(),
+            })
+        };
+        let mut status = WorkloadClusterStatus::default();
+        status.hibernation = Some(HibernationStatus {
+            hibernated: true,
+            next: edge(HibernationAction::WakeUp, "2026-01-01T07:00:00Z"),
+            ..HibernationStatus::default()
+        });
+        claim.status = Some(status.clone());
+        assert_eq!(
+            ClusterRow::of(&claim).hibernation_text(now),
+            "asleep, wakes in 7h"
+        );
+        status.hibernation = Some(HibernationStatus {
+            hibernated: false,
+            next: edge(HibernationAction::Hibernate, "2026-01-01T00:30:00Z"),
+            ..HibernationStatus::default()
+        });
+        claim.status = Some(status);
+        assert_eq!(ClusterRow::of(&claim).hibernation_text(now), "sleeps in 30m");
     }
 }

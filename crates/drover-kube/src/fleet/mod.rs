@@ -1,5 +1,6 @@
 //! Reading the fleet for people: what `drover get`, `describe`, `wait` and `kubeconfig` fetch
-//! from a management cluster. Read-only; the presentation is `drover_core::fleetview`.
+//! from a management cluster; the presentation is `drover_core::fleetview`. Read-only, except
+//! [`hibernate`]: the break-glass `drover hibernate` / `drover wake`.
 //!
 //! - [`connect`]: a client from a kubeconfig file and context (or in-cluster config);
 //! - [`claims`]: WorkloadClusters across namespaces (label selectors, pagination) and
@@ -7,13 +8,15 @@
 //! - [`details`]: what `describe` shows beyond the claim: the CAPI objects, the Argo CD Secret's
 //!   existence (its metadata only: credentials are never fetched) and the Environment;
 //! - [`kubeconfig`]: the workload cluster's kubeconfig from CAPI's Secret;
-//! - [`wait`]: following a claim with a watcher until it is Ready or gone.
+//! - [`wait`]: following a claim with a watcher until it is Ready or gone;
+//! - [`hibernate`]: setting `spec.hibernated` on one claim.
 //!
 //! Errors say what was being read and, for RBAC refusals, what permission is missing.
 
 pub mod claims;
 pub mod connect;
 pub mod details;
+pub mod hibernate;
 pub mod kubeconfig;
 pub mod wait;
 
@@ -25,6 +28,7 @@ use serde::de::DeserializeOwned;
 pub use claims::{find_claim, list_claims, list_environments};
 pub use connect::{ConnectError, ConnectOptions, connect};
 pub use details::{ClusterDetails, cluster_details};
+pub use hibernate::{CLI_FIELD_MANAGER, request_hibernation};
 pub use kubeconfig::{KubeconfigReadError, WorkloadKubeconfig, read_kubeconfig};
 pub use wait::{WaitError, WaitOutcome, wait_for, watch_claim};
 
@@ -86,6 +90,16 @@ pub enum FleetError {
         name: String,
         /// Where it exists.
         namespaces: Vec<String>,
+    },
+    /// Another field manager owns a field the command sets.
+    #[error(
+        "{action}: {message}. The field is managed by another tool (a GitOps sync?): commit the change to the fleet repository, or take the field over with --force"
+    )]
+    Conflict {
+        /// What was being done.
+        action: String,
+        /// The API server's message (it names the other manager).
+        message: String,
     },
     /// Any other API error.
     #[error("{action}: {error}")]

@@ -5,6 +5,7 @@ mod crds;
 mod describe;
 mod fleet_client;
 mod get;
+mod hibernate;
 mod install;
 mod kubeconfig;
 mod plan;
@@ -29,5 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Describe(args) => describe::run(&args),
         Command::Wait(args) => wait::run(&args),
         Command::Kubeconfig(args) => kubeconfig::run(&args),
+        Command::Hibernate(args) => hibernate::run(&args, true),
+        Command::Wake(args) => hibernate::run(&args, false),
     }
 }
