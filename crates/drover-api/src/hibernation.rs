@@ -50,9 +50,7 @@ pub struct ClusterHibernation {
 }
 
 /// What happens at a schedule edge.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[schemars(transform = crate::schema::field_describes_enum)]
 pub enum HibernationAction {
     /// The cluster goes to sleep.

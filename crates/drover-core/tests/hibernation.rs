@@ -77,18 +77,28 @@ fn managed_node_pools_sleep_at_the_clouds_minimum() {
             .expect("can hibernate");
         cluster.hibernate(&floors);
         let pools = replicas(&cluster, "MachinePool");
-        assert!(!pools.is_empty() && pools.iter().all(|r| *r == 0), "{kind}: {pools:?}");
+        assert!(
+            !pools.is_empty() && pools.iter().all(|r| *r == 0),
+            "{kind}: {pools:?}"
+        );
     }
     // EKS node groups scale from a minimum of zero.
     let mut eks = cluster_on(&fleet, ProviderKind::Aws);
     eks.hibernate(&[0; 8]);
     let rendered = render_cluster(&eks).expect("renders");
-    for pool in rendered.objects.iter().filter(|m| m.kind() == "AWSManagedMachinePool") {
+    for pool in rendered
+        .objects
+        .iter()
+        .filter(|m| m.kind() == "AWSManagedMachinePool")
+    {
         assert_eq!(pool.0["spec"]["scaling"]["minSize"], 0);
     }
     // AKS keeps one node in its system pool (the first), user pools go to zero.
     let mut aks = cluster_on(&fleet, ProviderKind::Azure);
-    assert!(aks.workers.len() >= 2, "the example has a system and a user pool");
+    assert!(
+        aks.workers.len() >= 2,
+        "the example has a system and a user pool"
+    );
     let floors = provider_for(&aks.provider)
         .hibernation(&aks)
         .expect("can hibernate");
@@ -145,7 +155,8 @@ fn vcluster_cannot_hibernate_and_ignores_its_environments_schedule() {
 #[test]
 fn schedule_mistakes_are_reported_at_their_field() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_fleet(dir.path(), |name, text| match name {
+    copy_fleet(dir.path(), |name, text| {
+        match name {
         "environments.yaml" => text.replace("\"0 20 * * mon-fri\"", "\"0 20 * * mon-fry\""),
         "payments.yaml" => text.replacen(
             "  environment: dev\n",
@@ -153,6 +164,7 @@ fn schedule_mistakes_are_reported_at_their_field() {
             1,
         ),
         _ => text,
+    }
     });
     let fleet = load_dir(dir.path()).expect("loads");
     let problems: Vec<String> = pipeline::validate(&fleet)
@@ -161,13 +173,24 @@ fn schedule_mistakes_are_reported_at_their_field() {
         .map(ToString::to_string)
         .collect();
     let expect = [
-        ("environments/environments.yaml", "Environment dev: spec.hibernation.schedules[0].hibernate: day-of-week: `fry` is not a number or a name"),
-        ("clusters/payments.yaml", "spec.hibernation.schedules[0].hibernate: `0 19 * *` has 4 fields"),
-        ("clusters/payments.yaml", "spec.hibernation.schedules[0].timeZone: `Europe/Berlim` is not an IANA time zone"),
+        (
+            "environments/environments.yaml",
+            "Environment dev: spec.hibernation.schedules[0].hibernate: day-of-week: `fry` is not a number or a name",
+        ),
+        (
+            "clusters/payments.yaml",
+            "spec.hibernation.schedules[0].hibernate: `0 19 * *` has 4 fields",
+        ),
+        (
+            "clusters/payments.yaml",
+            "spec.hibernation.schedules[0].timeZone: `Europe/Berlim` is not an IANA time zone",
+        ),
     ];
     for (file, needle) in expect {
         assert!(
-            problems.iter().any(|p| p.starts_with(file) && p.contains(needle)),
+            problems
+                .iter()
+                .any(|p| p.starts_with(file) && p.contains(needle)),
             "{file}: {needle}\n{problems:#?}"
         );
     }
@@ -193,7 +216,10 @@ fn copy_fleet(dir: &Path, edit: impl Fn(&str, String) -> String) {
         let target = dir.join(relative);
         std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
         let text = std::fs::read_to_string(&entry).expect("read");
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         std::fs::write(target, edit(name, text)).expect("write");
     }
 }

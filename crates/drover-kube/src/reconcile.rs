@@ -364,7 +364,11 @@ async fn report_refused(
     });
     status::write(ctx, claim, &new_status).await?;
     let requeue = ctx.settings().missing_reference_requeue;
-    Ok(Action::requeue(until_edge(ctx, refused.hibernation, requeue)))
+    Ok(Action::requeue(until_edge(
+        ctx,
+        refused.hibernation,
+        requeue,
+    )))
 }
 
 /// What a reconcile refused by the capacity admission reports.

@@ -224,6 +224,22 @@ fn capacity_of_the_example_fleets() {
     assert!(text.contains(
         "Infrastructure aws-eu-west-1: capacity not planned (provider `aws` places machines itself: cloud or provider-managed)"
     ));
+    // payments-dev and platform-sandbox sleep at night; ci-smoke opts out, a vcluster cannot.
+    assert!(
+        text.contains("While the 2 cluster(s) with a hibernation schedule or request sleep"),
+        "{text}"
+    );
+    let output = drover(&["plan", "--capacity", "examples/fleet", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let night = &report["hibernated"];
+    assert_eq!(night["clusters"], 2);
+    let metal = &night["reclaimable"][0];
+    assert_eq!(metal["infrastructure"], "baremetal-kubevirt");
+    let cpu = |field: &str| metal[field]["cpuMillis"].as_u64().expect("cpuMillis");
+    assert!(
+        cpu("freed") > 0 && cpu("asleep") + cpu("freed") == cpu("awake"),
+        "{metal}"
+    );
 
     let output = drover(&["plan", "--capacity", "examples/fleet-tight", "-o", "json"]);
     assert_eq!(

@@ -86,9 +86,18 @@ fn the_intended_rules_are_in_the_crds() {
     let zone = "self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')";
     let schedule = |kind: &str| {
         [
-            (format!("{kind}: spec.hibernation.schedules[].hibernate"), cron.to_owned()),
-            (format!("{kind}: spec.hibernation.schedules[].timeZone"), zone.to_owned()),
-            (format!("{kind}: spec.hibernation.schedules[].wakeUp"), cron.to_owned()),
+            (
+                format!("{kind}: spec.hibernation.schedules[].hibernate"),
+                cron.to_owned(),
+            ),
+            (
+                format!("{kind}: spec.hibernation.schedules[].timeZone"),
+                zone.to_owned(),
+            ),
+            (
+                format!("{kind}: spec.hibernation.schedules[].wakeUp"),
+                cron.to_owned(),
+            ),
         ]
     };
     let mut expected = vec![

@@ -41,6 +41,7 @@ pub use report::{
 use drover_api::Infrastructure;
 use serde::Serialize;
 
+use crate::providers::provider_for;
 use crate::quantity::Quantity;
 use crate::resolve::ResolvedCluster;
 use model::{Hosts, hosts_of, is_kubevirt};
@@ -361,6 +362,29 @@ pub fn reason_text(vm: &UnplacedVm) -> String {
             describe(vm.resources)
         ),
     }
+}
+
+/// The fleet at night: every cluster that can hibernate (a schedule or `spec.hibernated`, on a
+/// provider that can) with its pools at their hibernated size, the rest as they are; and how
+/// many were put to sleep. `plan --capacity` compares it with the fleet awake: what is
+/// reclaimable while they sleep.
+pub fn with_hibernating_asleep(clusters: &[ResolvedCluster]) -> (Vec<ResolvedCluster>, usize) {
+    let mut asleep = 0;
+    let clusters = clusters
+        .iter()
+        .map(|cluster| {
+            let mut cluster = cluster.clone();
+            let floors = provider_for(&cluster.provider).hibernation(&cluster);
+            if cluster.hibernation.is_active()
+                && let Ok(floors) = floors
+            {
+                cluster.hibernate(&floors);
+                asleep += 1;
+            }
+            cluster
+        })
+        .collect();
+    (clusters, asleep)
 }
 
 #[cfg(test)]

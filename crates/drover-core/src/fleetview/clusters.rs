@@ -102,7 +102,10 @@ impl ClusterRow {
         let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
         let next = hibernation.next.as_ref().and_then(|edge| {
             let at = edge.at.parse::<Timestamp>().ok()?;
-            Some((edge.action, human_duration((at.as_second() - now.as_second()).max(0))))
+            Some((
+                edge.action,
+                human_duration((at.as_second() - now.as_second()).max(0)),
+            ))
         });
         match (hibernation.hibernated, next) {
             (true, Some((HibernationAction::WakeUp, after))) => format!("asleep, wakes in {after}"),
@@ -264,12 +267,14 @@ mod tests {
                 at: at.to_owned(),
             })
         };
-        let mut status = WorkloadClusterStatus::default();
-        status.hibernation = Some(HibernationStatus {
-            hibernated: true,
-            next: edge(HibernationAction::WakeUp, "2026-01-01T07:00:00Z"),
-            ..HibernationStatus::default()
-        });
+        let mut status = WorkloadClusterStatus {
+            hibernation: Some(HibernationStatus {
+                hibernated: true,
+                next: edge(HibernationAction::WakeUp, "2026-01-01T07:00:00Z"),
+                ..HibernationStatus::default()
+            }),
+            ..WorkloadClusterStatus::default()
+        };
         claim.status = Some(status.clone());
         assert_eq!(
             ClusterRow::of(&claim).hibernation_text(now),
@@ -281,6 +286,9 @@ mod tests {
             ..HibernationStatus::default()
         });
         claim.status = Some(status);
-        assert_eq!(ClusterRow::of(&claim).hibernation_text(now), "sleeps in 30m");
+        assert_eq!(
+            ClusterRow::of(&claim).hibernation_text(now),
+            "sleeps in 30m"
+        );
     }
 }

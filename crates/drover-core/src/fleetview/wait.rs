@@ -67,6 +67,11 @@ fn ready(claim: &WorkloadCluster) -> Decision {
                 .unwrap_or_else(|| "no condition says why".to_owned())
         )),
         Some(Phase::Deleting) => Decision::Hopeless("the claim is being deleted".to_owned()),
+        Some(Phase::Hibernated) => Decision::Hopeless(format!(
+            "the cluster is hibernated ({}): wake it with `drover wake {}`, or wait for its schedule",
+            row.hibernation_text(std::time::SystemTime::now()),
+            row.name
+        )),
         _ => Decision::Waiting,
     }
 }
@@ -215,6 +220,11 @@ mod tests {
         // Failed for an older generation: the controller has not looked at the fix yet.
         let stale = claim(3, Some((2, Phase::Failed, ConditionStatus::False)));
         assert_eq!(decide(Goal::Ready, Some(&stale)), Decision::Waiting);
+        let asleep = claim(2, Some((2, Phase::Hibernated, ConditionStatus::True)));
+        let Decision::Hopeless(why) = decide(Goal::Ready, Some(&asleep)) else {
+            panic!("a hibernated cluster does not become Ready by waiting");
+        };
+        assert!(why.contains("drover wake"), "{why}");
         assert!(matches!(decide(Goal::Ready, None), Decision::Hopeless(_)));
         let mut deleting = claim(2, Some((2, Phase::Ready, ConditionStatus::True)));
         deleting.metadata.deletion_timestamp =

@@ -237,7 +237,11 @@ impl Cron {
 
     /// The first firing strictly after `after`.
     pub fn next_after(&self, after: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
-        let start = after.to_zoned(zone.clone()).date().checked_sub(1.day()).ok()?;
+        let start = after
+            .to_zoned(zone.clone())
+            .date()
+            .checked_sub(1.day())
+            .ok()?;
         (0..SEARCH_DAYS)
             .filter_map(|offset| start.checked_add(offset.days()).ok())
             .filter(|date| self.matches_day(*date))
@@ -295,7 +299,10 @@ mod tests {
             ("0 19 0 * *", "day-of-month: 0 is out of range 1-31"),
             ("0 19 * 13 *", "month: 13 is out of range 1-12"),
             ("0 19 * * 8", "day-of-week: 8 is out of range 0-7"),
-            ("0 19 * * fri-mon", "day-of-week: range `fri-mon` runs backwards"),
+            (
+                "0 19 * * fri-mon",
+                "day-of-week: range `fri-mon` runs backwards",
+            ),
             ("0 19 * * mo", "day-of-week: `mo` is not a number or a name"),
             ("*/0 19 * * *", "minute: step `0` is not a positive number"),
             ("0 0 31 2 *", "never fires"),

@@ -15,7 +15,11 @@ fn schedule(hibernate: &str, wake_up: &str, zone: &str) -> HibernationSchedule {
 /// Weekday nights and weekends asleep, in Berlin.
 fn office_hours() -> EnvironmentHibernation {
     EnvironmentHibernation {
-        schedules: vec![schedule("0 19 * * mon-fri", "0 7 * * mon-fri", "Europe/Berlin")],
+        schedules: vec![schedule(
+            "0 19 * * mon-fri",
+            "0 7 * * mon-fri",
+            "Europe/Berlin",
+        )],
     }
 }
 
@@ -160,7 +164,10 @@ fn on_demand_wins_until_the_next_schedule_edge() {
     let sleep = decide(&policy, Some(recorded), None, at("2026-12-07T09:00:00Z"));
     assert!(sleep.hibernated);
     assert_eq!(sleep.reason, REASON_REQUESTED);
-    assert_eq!(sleep.request.map(|r| r.since), Some(at("2026-12-07T09:00:00Z")));
+    assert_eq!(
+        sleep.request.map(|r| r.since),
+        Some(at("2026-12-07T09:00:00Z"))
+    );
 }
 
 #[test]
@@ -174,7 +181,15 @@ fn without_schedules_the_request_holds_for_as_long_as_it_is_set() {
     let year_later = decide(&policy, first.request, None, at("2027-12-03T09:00:00Z"));
     assert!(year_later.hibernated);
     assert_eq!(year_later.request, first.request);
-    assert!(!decide(&HibernationPolicy::none(), None, None, at("2027-12-03T09:00:00Z")).hibernated);
+    assert!(
+        !decide(
+            &HibernationPolicy::none(),
+            None,
+            None,
+            at("2027-12-03T09:00:00Z")
+        )
+        .hibernated
+    );
 }
 
 #[test]
@@ -198,8 +213,15 @@ fn schedule_errors_name_the_field() {
             "spec.hibernation.schedules[2].wakeUp",
         ]
     );
-    assert!(errors[0].1.contains("hour: 25 is out of range"), "{errors:?}");
-    assert!(errors[2].1.contains("`Mars/Olympus` is not an IANA time zone"));
+    assert!(
+        errors[0].1.contains("hour: 25 is out of range"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2]
+            .1
+            .contains("`Mars/Olympus` is not an IANA time zone")
+    );
 }
 
 #[test]

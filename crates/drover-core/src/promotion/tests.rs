@@ -325,3 +325,35 @@ fn what_an_environment_lets_a_claim_do() {
     });
     assert_eq!(progress_deadline(&staging), Duration::from_secs(45 * 60));
 }
+
+#[test]
+fn hibernated_clusters_neither_block_nor_prove_a_promotion_and_do_not_join_the_wave() {
+    let dev = fixtures::environment("dev", "v1.33.1");
+    let staging = promoted_from("staging", "v1.33.1", "dev", "24h");
+    let all = [&dev, &staging];
+    let mut asleep = record("dev", "sleeper", "v1.32.4", Some("2026-01-01T00:00:00Z"));
+    asleep.hibernated = true;
+    let soaked = record("dev", "awake", "v1.33.1", Some("2026-01-05T00:00:00Z"));
+    // The sleeping dev cluster still runs v1.32.4: it does not hold staging back.
+    let clusters = [asleep.clone(), soaked.clone()];
+    let outcome = evaluate_at(&staging, &all, &clusters, NOW);
+    assert_eq!(outcome.status.target_version.as_deref(), Some("v1.33.1"));
+    assert_eq!(
+        condition(&outcome.status, ConditionType::PromotionBlocked).0,
+        ConditionStatus::False
+    );
+    // Every dev cluster asleep: nothing proves the version.
+    let mut both_asleep = soaked;
+    both_asleep.hibernated = true;
+    let clusters = [asleep.clone(), both_asleep];
+    let outcome = evaluate_at(&staging, &all, &clusters, NOW);
+    let (status, reason, message) = condition(&outcome.status, ConditionType::PromotionBlocked);
+    assert_eq!(
+        (status, reason.as_str()),
+        (ConditionStatus::True, "NoSourceClusters")
+    );
+    assert!(message.contains("no awake clusters"), "{message}");
+    // The wave of dev itself skips the sleeping cluster that wants v1.33.1.
+    let outcome = evaluate_at(&dev, &[&dev], &[asleep], NOW);
+    assert!(outcome.status.upgrading.is_empty());
+}

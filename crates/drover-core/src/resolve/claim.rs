@@ -156,35 +156,43 @@ pub fn resolve_claim(
         );
     }
 
-    match (report.is_clean(), version, control_plane, network, hibernation) {
-        (true, Some(version), Some(control_plane), Some(network), Some(hibernation)) => Ok(ResolvedCluster {
-            namespace: naming::cluster_namespace(&name),
-            name,
-            claim_namespace,
-            environment: env_name,
-            infrastructure: spec.infrastructure.clone(),
-            provider,
-            version,
-            control_plane,
-            control_plane_replicas_defaulted: spec
-                .control_plane
-                .as_ref()
-                .is_none_or(|cp| cp.replicas.is_none()),
-            control_plane_size_defaulted: spec
-                .control_plane
-                .as_ref()
-                .is_none_or(|cp| cp.size.is_none()),
-            workers_defaulted: spec.workers.is_none(),
-            workers,
-            network,
-            external_access: spec.external_access.as_ref().and_then(|a| a.type_),
-            external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
-            addons,
-            argocd,
-            paused: spec.paused.unwrap_or(false),
-            hibernation,
-            asleep: false,
-        }),
+    match (
+        report.is_clean(),
+        version,
+        control_plane,
+        network,
+        hibernation,
+    ) {
+        (true, Some(version), Some(control_plane), Some(network), Some(hibernation)) => {
+            Ok(ResolvedCluster {
+                namespace: naming::cluster_namespace(&name),
+                name,
+                claim_namespace,
+                environment: env_name,
+                infrastructure: spec.infrastructure.clone(),
+                provider,
+                version,
+                control_plane,
+                control_plane_replicas_defaulted: spec
+                    .control_plane
+                    .as_ref()
+                    .is_none_or(|cp| cp.replicas.is_none()),
+                control_plane_size_defaulted: spec
+                    .control_plane
+                    .as_ref()
+                    .is_none_or(|cp| cp.size.is_none()),
+                workers_defaulted: spec.workers.is_none(),
+                workers,
+                network,
+                external_access: spec.external_access.as_ref().and_then(|a| a.type_),
+                external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
+                addons,
+                argocd,
+                paused: spec.paused.unwrap_or(false),
+                hibernation,
+                asleep: false,
+            })
+        }
         _ => Err(Diagnostics(report.into_diagnostics())),
     }
 }

@@ -80,9 +80,8 @@ pub(crate) fn record(
     now: &str,
 ) -> HibernationStatus {
     let was_asleep = previous.is_some_and(|p| p.hibernated);
-    let last = |pick: fn(&HibernationStatus) -> &Option<String>| {
-        previous.and_then(|p| pick(p).clone())
-    };
+    let last =
+        |pick: fn(&HibernationStatus) -> &Option<String>| previous.and_then(|p| pick(p).clone());
     HibernationStatus {
         hibernated: outcome.asleep,
         last_hibernated: if outcome.asleep && !was_asleep {

@@ -8,6 +8,7 @@ mod fake;
 
 mod claims;
 mod details;
+mod hibernate;
 mod kubeconfig;
 mod wait;
 

@@ -125,7 +125,11 @@ async fn a_schedule_puts_the_workers_to_sleep_and_wakes_them_with_the_claims_rep
         .all("KubeadmControlPlane")
         .pop()
         .expect("control plane");
-    assert_eq!(kcp["spec"]["replicas"], json!(1), "the control plane keeps running");
+    assert_eq!(
+        kcp["spec"]["replicas"],
+        json!(1),
+        "the control plane keeps running"
+    );
     assert_eq!(timed.phase(), Some(Phase::Hibernated));
     let hibernated = timed.condition(ConditionType::Hibernated);
     assert_eq!(
@@ -144,7 +148,10 @@ async fn a_schedule_puts_the_workers_to_sleep_and_wakes_them_with_the_claims_rep
         .and_then(|s| s.hibernation)
         .expect("status.hibernation");
     assert!(record.hibernated);
-    assert_eq!(record.last_hibernated.as_deref(), Some("2026-01-01T19:00:01Z"));
+    assert_eq!(
+        record.last_hibernated.as_deref(),
+        Some("2026-01-01T19:00:01Z")
+    );
     let next = record.next.expect("next edge");
     assert_eq!(
         (next.action, next.at.as_str()),
@@ -154,7 +161,11 @@ async fn a_schedule_puts_the_workers_to_sleep_and_wakes_them_with_the_claims_rep
     timed.world.settle().await;
 
     // During the night: nothing is written, however often it is looked at.
-    for time in ["2026-01-01T22:00:00Z", "2026-01-02T03:00:00Z", "2026-01-02T06:59:59Z"] {
+    for time in [
+        "2026-01-01T22:00:00Z",
+        "2026-01-02T03:00:00Z",
+        "2026-01-02T06:59:59Z",
+    ] {
         timed.at(time);
         let action = timed.world.reconcile().await.expect("reconcile");
         assert!(
@@ -170,7 +181,12 @@ async fn a_schedule_puts_the_workers_to_sleep_and_wakes_them_with_the_claims_rep
     timed.world.reconcile().await.expect("reconcile");
     assert_eq!(timed.md_replicas(), 2);
     assert_ne!(timed.phase(), Some(Phase::Hibernated));
-    let record = timed.world.claim().status.clone().and_then(|s| s.hibernation);
+    let record = timed
+        .world
+        .claim()
+        .status
+        .clone()
+        .and_then(|s| s.hibernation);
     let record = record.expect("status.hibernation");
     assert!(!record.hibernated);
     assert_eq!(record.last_woke_up.as_deref(), Some("2026-01-02T07:00:01Z"));
@@ -252,21 +268,30 @@ async fn waking_on_demand_at_night_lasts_until_the_next_edge_and_the_cli_annotat
     timed.world.edit_claim(|c| c.spec.hibernated = Some(false));
     timed.world.reconcile().await.expect("reconcile");
     assert_eq!(timed.md_replicas(), 2);
-    assert_eq!(timed.condition(ConditionType::Hibernated).reason, "Requested");
+    assert_eq!(
+        timed.condition(ConditionType::Hibernated).reason,
+        "Requested"
+    );
 
     // The next edge (07:00 wake-up) ends the request; at 19:00 the schedule sleeps it again,
     // although `spec.hibernated: false` is still set.
     timed.at("2026-01-02T19:00:01Z");
     timed.world.reconcile().await.expect("reconcile");
     assert_eq!(timed.md_replicas(), 0);
-    assert_eq!(timed.condition(ConditionType::Hibernated).reason, "Scheduled");
+    assert_eq!(
+        timed.condition(ConditionType::Hibernated).reason,
+        "Scheduled"
+    );
 
     // `drover wake` stamps the annotation: a new request.
     timed.at("2026-01-02T20:00:00Z");
-    timed.world.fake.update("WorkloadCluster", NAMESPACE, NAME, |claim| {
-        claim["metadata"]["annotations"] =
-            json!({ labels::HIBERNATION_REQUESTED_AT: "2026-01-02T20:00:00Z" });
-    });
+    timed
+        .world
+        .fake
+        .update("WorkloadCluster", NAMESPACE, NAME, |claim| {
+            claim["metadata"]["annotations"] =
+                json!({ labels::HIBERNATION_REQUESTED_AT: "2026-01-02T20:00:00Z" });
+        });
     timed.world.reconcile().await.expect("reconcile");
     assert_eq!(timed.md_replicas(), 2);
 }
@@ -295,7 +320,9 @@ async fn deleting_a_hibernated_cluster_removes_everything() {
         .map(|w| w.path.clone())
         .collect();
     assert!(
-        deletes.iter().any(|p| p.contains("/machinedeployments/payments-md-0")),
+        deletes
+            .iter()
+            .any(|p| p.contains("/machinedeployments/payments-md-0")),
         "{deletes:#?}"
     );
     assert!(
@@ -376,7 +403,11 @@ async fn a_wake_up_that_no_longer_fits_waits_asleep_until_capacity_returns() {
 
     // 07:00: waking would not fit. The workers stay at zero and the status says why.
     timed.at("2026-01-02T07:00:01Z");
-    timed.world.reconcile().await.expect("a refusal is not an error");
+    timed
+        .world
+        .reconcile()
+        .await
+        .expect("a refusal is not an error");
     assert_eq!(
         lines(&timed.world.fake.writes()),
         [format!(
@@ -416,4 +447,31 @@ async fn a_wake_up_that_no_longer_fits_waits_asleep_until_capacity_returns() {
         drover_api::ConditionStatus::True
     );
     assert_eq!(timed.condition(ConditionType::Hibernated).reason, "Awake");
+}
+
+#[tokio::test]
+async fn a_hibernated_cluster_starts_no_upgrade() {
+    let timed = Timed::new(dev(Some(nightly())), claim());
+    timed.ready().await;
+    timed.at("2026-01-01T20:00:00Z");
+    timed.world.settle().await;
+    timed
+        .world
+        .fake
+        .update("Environment", "", "dev", |environment| {
+            environment["spec"]["kubernetesVersion"] = json!("v1.33.1");
+            environment["status"] =
+                json!({ "targetVersion": "v1.33.1", "upgrading": ["team-a/payments"] });
+        });
+    timed.world.reconcile().await.expect("reconcile");
+    let version = timed.condition(ConditionType::VersionUpToDate);
+    assert_eq!(version.reason, "Hibernated", "{}", version.message);
+    let kcp = timed
+        .world
+        .fake
+        .all("KubeadmControlPlane")
+        .pop()
+        .expect("control plane");
+    assert_eq!(kcp["spec"]["version"], json!("v1.32.1"));
+    assert_eq!(timed.phase(), Some(Phase::Hibernated));
 }

@@ -33,6 +33,8 @@ pub fn run(args: &HibernateArgs, hibernated: bool) -> anyhow::Result<ExitCode> {
             stored.spec.environment
         );
     }
-    println!("`drover get clusters` shows the state; commit the field to the fleet repository to keep it.");
+    println!(
+        "`drover get clusters` shows the state; commit the field to the fleet repository to keep it."
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -25,16 +25,33 @@ pub fn run(
     for infrastructure in &fleet.infrastructures {
         plans.push(capacity::plan(&infrastructure.object, clusters)?);
     }
+    let (night, sleeping) = capacity::with_hibernating_asleep(clusters);
+    let mut night_plans = Vec::new();
+    for infrastructure in &fleet.infrastructures {
+        night_plans.push(capacity::plan(&infrastructure.object, &night)?);
+    }
+    let reclaimable = reclaimable(&plans, &night_plans);
     let fits = plans.iter().all(|plan| match plan {
         CapacityPlan::Planned(report) => report.fits,
         CapacityPlan::NotPlanned { .. } => true,
     });
     match args.output {
         ReportFormat::Json => {
-            let report = json!({ "fits": fits, "infrastructures": plans });
+            let report = json!({
+                "fits": fits,
+                "infrastructures": plans,
+                "hibernated": {
+                    "clusters": sleeping,
+                    "infrastructures": night_plans,
+                    "reclaimable": reclaimable,
+                },
+            });
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        ReportFormat::Text => print!("{}", text(&plans)),
+        ReportFormat::Text => {
+            print!("{}", text(&plans));
+            print!("{}", night_text(sleeping, &reclaimable));
+        }
     }
     if let Some(svg) = &args.svg {
         write_charts(svg, &plans)?;
@@ -44,6 +61,63 @@ pub fn run(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Per planned infrastructure, what its clusters request (surge included) awake and with the
+/// hibernating clusters asleep.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Reclaimable {
+    infrastructure: String,
+    awake: Resources,
+    asleep: Resources,
+    freed: Resources,
+}
+
+fn requested(report: &CapacityReport) -> Resources {
+    report.totals.requested.plus(report.totals.surge)
+}
+
+fn reclaimable(awake: &[CapacityPlan], asleep: &[CapacityPlan]) -> Vec<Reclaimable> {
+    awake
+        .iter()
+        .zip(asleep)
+        .filter_map(|pair| match pair {
+            (CapacityPlan::Planned(day), CapacityPlan::Planned(night)) => {
+                let (awake, asleep) = (requested(day), requested(night));
+                Some(Reclaimable {
+                    infrastructure: day.infrastructure.clone(),
+                    awake,
+                    asleep,
+                    freed: awake.minus(asleep),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The "while hibernating clusters sleep" section of the text report.
+fn night_text(sleeping: usize, reclaimable: &[Reclaimable]) -> String {
+    let mut out = String::new();
+    if reclaimable.is_empty() || sleeping == 0 {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nWhile the {sleeping} cluster(s) with a hibernation schedule or request sleep (worker pools at their provider's minimum):\n"
+    );
+    let mut rows = table(&["infrastructure", "awake", "asleep", "reclaimable"], &[]);
+    for row in reclaimable {
+        rows.add_row(vec![
+            row.infrastructure.clone(),
+            describe(row.awake),
+            describe(row.asleep),
+            short(row.freed),
+        ]);
+    }
+    let _ = writeln!(out, "{rows}");
+    out
 }
 
 fn write_charts(file: &Path, plans: &[CapacityPlan]) -> anyhow::Result<()> {
