@@ -25,3 +25,6 @@ pub const CAPI_CLUSTER_NAME: &str = "cluster.x-k8s.io/cluster-name";
 pub const APPLIED_HASH: &str = "drover.dev/applied-hash";
 /// Finalizer the controller puts on claims so it can clean up before they disappear.
 pub const FINALIZER: &str = "drover.dev/cleanup";
+/// Annotation on a WorkloadCluster naming its owner for Backstage (an entity reference such as
+/// `group:default/payments`); `drover backstage` makes it the cluster Resource's `spec.owner`.
+pub const OWNER: &str = "drover.dev/owner";
