@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod backstage;
 mod controller;
 mod crds;
 mod describe;
@@ -29,5 +30,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Describe(args) => describe::run(&args),
         Command::Wait(args) => wait::run(&args),
         Command::Kubeconfig(args) => kubeconfig::run(&args),
+        Command::Backstage(args) => backstage::run(&args),
     }
 }
