@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use drover_api::{Environment, Infrastructure, WorkloadCluster, labels};
+use drover_api::{Environment, Infrastructure, ProviderKind, WorkloadCluster, labels};
 use serde_json::{Map, Value, json};
 
 use super::Options;
 use super::names::{entity_name, is_entity_name, tag};
 use crate::capacity::{self, CapacityPlan, format_bytes, format_cpu};
+use crate::render::render_cluster;
 use crate::resolve::{ResolvedCluster, addon_name};
 
 /// `spec.type` of a cluster Resource: what the Kubernetes plugin's `catalog` cluster locator
@@ -29,6 +30,31 @@ const KUBERNETES_NAMESPACE: &str = "backstage.io/kubernetes-namespace";
 const KUBERNETES_CLUSTER: &str = "backstage.io/kubernetes-cluster";
 /// The Argo CD plugins (Roadie's and Red Hat's): the entity's applications by label selector.
 const ARGOCD_APP_SELECTOR: &str = "argocd/app-selector";
+/// The Kubernetes plugin's `catalog` cluster locator: the cluster's API server (it also needs
+/// `kubernetes.io/api-server-certificate-authority` and `kubernetes.io/auth-provider`, which
+/// drover cannot know before the cluster exists).
+const KUBERNETES_API_SERVER: &str = "kubernetes.io/api-server";
+
+/// The API server URL when the rendered objects pin it (an infrastructure that assigns each
+/// cluster its control-plane address, e.g. a VIP): `spec.controlPlaneEndpoint` of the
+/// provider's cluster object. Elsewhere the address is only known once the cluster runs.
+pub fn known_endpoint(cluster: &ResolvedCluster) -> Option<String> {
+    let rendered = render_cluster(cluster).ok()?;
+    rendered.objects.iter().find_map(|object| {
+        let endpoint = object.0.get("spec")?.get("controlPlaneEndpoint")?;
+        let host = endpoint
+            .get("host")?
+            .as_str()
+            .filter(|h| !h.is_empty() && !h.contains("{{"))?;
+        let port = endpoint.get("port").and_then(Value::as_u64).unwrap_or(6443);
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        Some(format!("https://{host}:{port}"))
+    })
+}
 
 /// Entity name of the cluster Resource.
 pub fn cluster_entity(name: &str) -> String {
@@ -87,12 +113,18 @@ pub fn is_entity_ref(owner: &str) -> bool {
 
 /// A cluster's Resource.
 pub fn cluster(cluster: &ResolvedCluster, claim: &WorkloadCluster, options: &Options) -> Value {
-    let pools: Vec<String> = cluster
-        .workers
+    // A virtual cluster's pods run on the management cluster's nodes: the environment's
+    // default pool it resolves with describes no machines.
+    let machine_pools = if cluster.provider_kind() == ProviderKind::Vcluster {
+        &[][..]
+    } else {
+        &cluster.workers[..]
+    };
+    let pools: Vec<String> = machine_pools
         .iter()
         .map(|p| format!("{} × {} ({})", p.replicas, p.size.name, p.name))
         .collect();
-    let workers: i32 = cluster.workers.iter().map(|p| p.replicas).sum();
+    let workers: i32 = machine_pools.iter().map(|p| p.replicas).sum();
     let managed = cluster.provider.managed_control_plane();
     let provider = cluster.provider_kind().to_string();
     let mut label_map = BTreeMap::from([
@@ -108,7 +140,7 @@ pub fn cluster(cluster: &ResolvedCluster, claim: &WorkloadCluster, options: &Opt
         ),
         (format!("{KEY}/worker-replicas"), workers.to_string()),
     ]);
-    if let Some(pool) = cluster.workers.first() {
+    if let Some(pool) = machine_pools.first() {
         label_map.insert(format!("{KEY}/size"), pool.size.name.clone());
     }
     if !managed {
@@ -127,13 +159,15 @@ pub fn cluster(cluster: &ResolvedCluster, claim: &WorkloadCluster, options: &Opt
             labels::CLAIM_NAMESPACE.to_owned(),
             cluster.claim_namespace.clone(),
         ),
-        (format!("{KEY}/worker-pools"), pools.join(", ")),
         (
             KUBERNETES_LABEL_SELECTOR.to_owned(),
             format!("{}={}", labels::CLUSTER, cluster.name),
         ),
         (KUBERNETES_NAMESPACE.to_owned(), cluster.namespace.clone()),
     ]);
+    if !pools.is_empty() {
+        annotations.insert(format!("{KEY}/worker-pools"), pools.join(", "));
+    }
     if !cluster.addons.is_empty() {
         let addons: Vec<&str> = cluster.addons.iter().map(|a| addon_name(*a)).collect();
         annotations.insert(format!("{KEY}/addons"), addons.join(", "));
@@ -142,6 +176,10 @@ pub fn cluster(cluster: &ResolvedCluster, claim: &WorkloadCluster, options: &Opt
         annotations.insert(KUBERNETES_CLUSTER.to_owned(), management.clone());
     }
     let mut links = Vec::new();
+    if let Some(endpoint) = known_endpoint(cluster) {
+        annotations.insert(KUBERNETES_API_SERVER.to_owned(), endpoint.clone());
+        links.push(json!({ "url": endpoint, "title": "Kubernetes API server" }));
+    }
     if cluster.argocd.is_some() {
         let selector = format!("{}={}", labels::CLUSTER, cluster.name);
         annotations.insert(ARGOCD_APP_SELECTOR.to_owned(), selector.clone());

@@ -201,6 +201,32 @@ fn a_cluster_resource_carries_what_catalog_queries_and_plugins_read() {
         prod["metadata"]["links"][0]["url"],
         "https://argocd.example.com/applications?labels=drover.dev%2Fcluster%3Dpayments-prod"
     );
+    // Its address is not known before it runs; an infrastructure-assigned VIP is.
+    assert!(annotations.get("kubernetes.io/api-server").is_none());
+    let edge = &documents
+        .iter()
+        .find(|d| d.path == "clusters/edge-staging.yaml")
+        .expect("edge-staging")
+        .entity;
+    assert_eq!(
+        edge["metadata"]["annotations"]["kubernetes.io/api-server"],
+        "https://192.168.50.20:6443"
+    );
+    // A virtual cluster has no worker machines to count.
+    let preview = &documents
+        .iter()
+        .find(|d| d.path == "clusters/web-preview.yaml")
+        .expect("web-preview")
+        .entity;
+    assert_eq!(
+        preview["metadata"]["labels"]["drover.dev/worker-replicas"],
+        "0"
+    );
+    assert!(
+        preview["metadata"]["annotations"]
+            .get("drover.dev/worker-pools")
+            .is_none()
+    );
     // A cluster without Argo CD registration gets no Argo CD annotation.
     let smoke = &documents
         .iter()
@@ -543,5 +569,20 @@ fn an_owner_that_is_no_entity_reference_is_reported_at_its_field() {
         vec![
             "fleet.yaml:19: WorkloadCluster team-a/owned: metadata.annotations[\"drover.dev/owner\"]: `Platform Team` is not a Backstage entity reference (e.g. `group:default/payments` or `payments`)"
         ]
+    );
+}
+
+#[test]
+fn an_allowed_infrastructure_no_new_claim_passes_on_is_explained_not_offered() {
+    let documents = generate(&Options::default());
+    let parameters = &template(&documents)["spec"]["parameters"];
+    let staging = form::branch(&parameters[1]["dependencies"], "environment", "staging");
+    let infrastructure = &staging["properties"]["infrastructure"];
+    // Staging allows proxmox-talos, but it assigns node addresses per cluster name.
+    assert_eq!(infrastructure["enum"], json!(["baremetal-kubevirt"]));
+    let help = infrastructure["description"].as_str().expect("description");
+    assert!(
+        help.contains("Not offered: `proxmox-talos`") && help.contains("new-cluster"),
+        "{help}"
     );
 }

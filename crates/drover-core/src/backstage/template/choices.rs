@@ -21,6 +21,8 @@ use crate::providers::provider_for;
 use crate::resolve::{ClaimContext, resolve_claim};
 use crate::version::KubeVersion;
 
+/// The name of the claims tried (it appears in the reasons an infrastructure is not offered).
+const PROBE_NAME: &str = "new-cluster";
 /// The name of the single worker pool a templated claim asks for.
 pub const POOL_NAME: &str = "md-0";
 /// Control-plane counts a claim may ask for (odd, for etcd quorum).
@@ -40,6 +42,8 @@ pub struct EnvironmentChoices {
     pub namespaces: Vec<String>,
     /// Infrastructures offered, in name order.
     pub infrastructures: Vec<Leaf>,
+    /// Infrastructures the policy allows but no claim on them passes, with the reason.
+    pub not_offered: Vec<(String, String)>,
 }
 
 /// The choices of one environment on one infrastructure.
@@ -173,6 +177,7 @@ pub fn environment_choices(fleet: &Fleet) -> Vec<EnvironmentChoices> {
             continue;
         };
         let mut leaves = Vec::new();
+        let mut not_offered = Vec::new();
         for infrastructure in &fleet.infrastructures {
             let probe = Probe {
                 fleet,
@@ -183,8 +188,12 @@ pub fn environment_choices(fleet: &Fleet) -> Vec<EnvironmentChoices> {
                 namespace,
                 version,
             };
-            if let Some(leaf) = probe.leaf() {
-                leaves.push(leaf);
+            if !probe.allowed() {
+                continue;
+            }
+            match probe.leaf() {
+                Some(leaf) => leaves.push(leaf),
+                None => not_offered.push((probe.infrastructure_name(), probe.why_not())),
             }
         }
         if !leaves.is_empty() {
@@ -193,6 +202,7 @@ pub fn environment_choices(fleet: &Fleet) -> Vec<EnvironmentChoices> {
                 version,
                 namespaces,
                 infrastructures: leaves,
+                not_offered,
             });
         }
     }
@@ -209,7 +219,7 @@ fn allowed_namespaces(fleet: &Fleet, env: &Environment, source: &Source) -> Vec<
     known
         .into_iter()
         .filter(|namespace| {
-            let mut claim = WorkloadCluster::new("probe", WorkloadClusterSpec::default());
+            let mut claim = WorkloadCluster::new(PROBE_NAME, WorkloadClusterSpec::default());
             claim.metadata.namespace = Some((*namespace).to_owned());
             claim.spec.environment = env.metadata.name.clone().unwrap_or_default();
             // Only the namespace policy is of interest: look for its complaint.
@@ -424,6 +434,37 @@ impl Probe<'_> {
             .and_then(|p| p.allowed_infrastructures.as_ref())
             .filter(|list| !list.is_empty())
             .is_none_or(|list| list.contains(&name))
+    }
+
+    /// Why no claim passes: the first problem of a claim that leaves everything to the
+    /// environment's defaults.
+    fn why_not(&self) -> String {
+        let mut claim = WorkloadCluster::new(
+            PROBE_NAME,
+            WorkloadClusterSpec {
+                environment: self.environment.metadata.name.clone().unwrap_or_default(),
+                infrastructure: self.infrastructure_name(),
+                ..WorkloadClusterSpec::default()
+            },
+        );
+        claim.metadata.namespace = Some(self.namespace.to_owned());
+        let context = ClaimContext {
+            environment: Some((self.environment, self.environment_source)),
+            infrastructure: Some((self.infrastructure, self.infrastructure_source)),
+        };
+        let first = match resolve_claim(&claim, &Source::default(), &context) {
+            Err(problems) => problems
+                .0
+                .into_iter()
+                .next()
+                .map(|p| format!("{}: {}", p.field, p.message)),
+            Ok(cluster) => provider_for(&cluster.provider)
+                .check(&cluster)
+                .into_iter()
+                .next()
+                .map(|issue| format!("{}: {}", issue.field, issue.message)),
+        };
+        first.unwrap_or_else(|| "no combination of the form's choices passes".to_owned())
     }
 
     fn leaf(&self) -> Option<Leaf> {

@@ -92,6 +92,15 @@ pub fn parameters(environments: &[EnvironmentChoices], repo_host: Option<&str>) 
 }
 
 fn environment_branch(env: &EnvironmentChoices) -> Value {
+    let mut infrastructure_help = format!(
+        "Where the cluster is built (those Environment `{}` allows).",
+        env.name
+    );
+    for (infrastructure, reason) in &env.not_offered {
+        infrastructure_help.push_str(&format!(
+            " Not offered: `{infrastructure}`, where a new claim does not pass validation ({reason}); ask the platform team."
+        ));
+    }
     json!({
         "properties": {
             fields::ENVIRONMENT: { "const": env.name },
@@ -104,7 +113,7 @@ fn environment_branch(env: &EnvironmentChoices) -> Value {
             fields::INFRASTRUCTURE: {
                 "title": "Infrastructure",
                 "type": "string",
-                "description": format!("Where the cluster is built (those Environment `{}` allows).", env.name),
+                "description": infrastructure_help,
                 "enum": env.infrastructures.iter().map(|l| l.infrastructure.as_str()).collect::<Vec<_>>(),
             },
         },
