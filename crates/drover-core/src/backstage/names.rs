@@ -107,7 +107,7 @@ fn rewrite(raw: &str, allowed: impl Fn(char) -> bool, separator: impl Fn(char) -
         out.pop();
     }
     if out.is_empty() {
-        out.push_str("x");
+        out.push('x');
     }
     if out.len() > MAX_NAME_LEN || out != raw && raw.len() > MAX_NAME_LEN {
         let digest = Sha256::digest(raw.as_bytes());

@@ -57,9 +57,9 @@ pub fn parameters(environments: &[EnvironmentChoices], repo_host: Option<&str>) 
         },
     });
     if let Some(host) = repo_host {
-        cluster_page["required"]
-            .as_array_mut()
-            .map(|r| r.push(json!(fields::REPO_URL)));
+        if let Some(required) = cluster_page["required"].as_array_mut() {
+            required.push(json!(fields::REPO_URL));
+        }
         cluster_page["properties"][fields::REPO_URL] = json!({
             "title": "Fleet repository",
             "type": "string",
