@@ -586,3 +586,33 @@ fn an_allowed_infrastructure_no_new_claim_passes_on_is_explained_not_offered() {
         "{help}"
     );
 }
+
+#[test]
+fn the_form_offers_only_namespaces_the_environment_allows() {
+    let fleet_text = format!(
+        "{}---
+apiVersion: drover.dev/v1alpha1
+kind: WorkloadCluster
+metadata: {{ name: elsewhere, namespace: sandbox-risk }}
+spec: {{ environment: open, infrastructure: metal }}
+---
+apiVersion: drover.dev/v1alpha1
+kind: Environment
+metadata: {{ name: open }}
+spec: {{ kubernetesVersion: v1.32.1, defaults: {{ size: small }} }}
+",
+        OWNED.replace("OWNER", "group:a").replace(
+            "defaults: { size: small } }",
+            "defaults: { size: small }, policy: { allowedNamespaces: ['team-*'] } }"
+        )
+    );
+    let documents = generate_from(&fleet_text).expect("generates");
+    let parameters = &template(&documents)["spec"]["parameters"];
+    let namespaces = |env: &str| {
+        form::branch(&parameters[1]["dependencies"], "environment", env)["properties"]["namespace"]
+            ["enum"]
+            .clone()
+    };
+    assert_eq!(namespaces("dev"), json!(["team-a"]));
+    assert_eq!(namespaces("open"), json!(["sandbox-risk", "team-a"]));
+}

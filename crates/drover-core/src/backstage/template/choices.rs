@@ -209,24 +209,39 @@ pub fn environment_choices(fleet: &Fleet) -> Vec<EnvironmentChoices> {
     choices
 }
 
-/// Namespaces of the fleet's claims that the environment's policy accepts for a claim.
+/// Namespaces of the fleet's claims that the environment's policy accepts for a claim: a claim
+/// in each is resolved (against any Infrastructure, so that resolve reaches the policy) and
+/// kept unless the namespace is what resolve complains about.
 fn allowed_namespaces(fleet: &Fleet, env: &Environment, source: &Source) -> Vec<String> {
+    let Some(infrastructure) = fleet.infrastructures.first() else {
+        return Vec::new();
+    };
     let known: BTreeSet<&str> = fleet
         .clusters
         .iter()
         .filter_map(|c| c.object.metadata.namespace.as_deref())
         .collect();
+    let context = ClaimContext {
+        environment: Some((env, source)),
+        infrastructure: Some((&infrastructure.object, &infrastructure.source)),
+    };
     known
         .into_iter()
         .filter(|namespace| {
-            let mut claim = WorkloadCluster::new(PROBE_NAME, WorkloadClusterSpec::default());
+            let mut claim = WorkloadCluster::new(
+                PROBE_NAME,
+                WorkloadClusterSpec {
+                    environment: env.metadata.name.clone().unwrap_or_default(),
+                    infrastructure: infrastructure
+                        .object
+                        .metadata
+                        .name
+                        .clone()
+                        .unwrap_or_default(),
+                    ..WorkloadClusterSpec::default()
+                },
+            );
             claim.metadata.namespace = Some((*namespace).to_owned());
-            claim.spec.environment = env.metadata.name.clone().unwrap_or_default();
-            // Only the namespace policy is of interest: look for its complaint.
-            let context = ClaimContext {
-                environment: Some((env, source)),
-                infrastructure: None,
-            };
             match resolve_claim(&claim, &Source::default(), &context) {
                 Ok(_) => true,
                 Err(problems) => !problems.0.iter().any(|p| p.field == "metadata.namespace"),
@@ -486,11 +501,12 @@ impl Probe<'_> {
         } else {
             Vec::new()
         };
+        let preferred_workers = self.defaults().worker_replicas.unwrap_or(anchor.workers);
         let worker_replicas = shape.workers.then(|| {
             let accepted: Vec<i32> = (0..=self.max_workers())
                 .filter(|count| with(&|c| c.workers = *count))
                 .collect();
-            Counts::from_accepted(&accepted, anchor.workers)
+            Counts::from_accepted(&accepted, preferred_workers)
         });
         let control_plane_replicas: Vec<i32> = if shape.control_plane_replicas {
             CONTROL_PLANE_COUNTS
