@@ -301,9 +301,13 @@ fn written_claim(template: &Value, parameters: &Map<String, Value>) -> (String, 
             continue;
         }
         let input = scaffolder::render(&step["input"], &context).expect("input");
+        // What `catalog:write` adds when the task knows its template (recent Backstage).
+        let mut entity = input["entity"].clone();
+        entity["metadata"]["annotations"]["backstage.io/source-template"] =
+            json!("template:default/workload-cluster");
         written.push((
             input["filePath"].as_str().expect("filePath").to_owned(),
-            input["entity"].clone(),
+            entity,
         ));
     }
     assert_eq!(written.len(), 1, "steps writing a claim for {parameters:?}");
