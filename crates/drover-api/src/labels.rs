@@ -29,3 +29,6 @@ pub const FINALIZER: &str = "drover.dev/cleanup";
 /// (RFC 3339) of the request, so that asking again after a schedule edge ended the previous
 /// request counts as a new request.
 pub const HIBERNATION_REQUESTED_AT: &str = "drover.dev/hibernation-requested-at";
+/// Annotation on a WorkloadCluster naming its owner for Backstage (an entity reference such as
+/// `group:default/payments`); `drover backstage` makes it the cluster Resource's `spec.owner`.
+pub const OWNER: &str = "drover.dev/owner";

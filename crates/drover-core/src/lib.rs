@@ -5,6 +5,7 @@
 //! shows is what the controller applies. The only I/O is reading a fleet directory
 //! ([`fleet::load_dir`]) and, in `render`'s writer, writing files.
 
+pub mod backstage;
 pub mod capacity;
 pub mod diagnostics;
 pub mod fixtures;

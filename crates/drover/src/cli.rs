@@ -53,6 +53,9 @@ pub enum Command {
     /// Wake a hibernated cluster now (break-glass: sets `spec.hibernated: false`). Wins over its
     /// schedule until the schedule's next edge.
     Wake(HibernateArgs),
+    /// Generate Backstage catalog entities for the fleet and a Scaffolder template that writes
+    /// valid claims. Exit 1 (nothing written) when the fleet is invalid.
+    Backstage(BackstageArgs),
 }
 
 /// Output format of reports.
@@ -591,4 +594,54 @@ mod tests {
         assert_eq!(custom.argocd_namespaces, ["argo-a", "argo-b"]);
         assert_eq!(custom.output, ManifestFormat::Json);
     }
+}
+
+/// Where the Scaffolder template opens its change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScmKind {
+    /// A GitHub pull request (`publish:github:pull-request`).
+    Github,
+    /// A GitLab merge request (`publish:gitlab:merge-request`).
+    Gitlab,
+}
+
+/// Arguments of `drover backstage`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "stdout"])))]
+pub struct BackstageArgs {
+    /// The fleet directory.
+    pub dir: PathBuf,
+    /// Write the entities into OUT (catalog-info.yaml, the Location, lists the others). OUT is
+    /// replaced as a whole, and only if empty or earlier drover output.
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Write one multi-document YAML stream to standard output instead.
+    #[arg(long)]
+    pub stdout: bool,
+    /// The fleet's name (its Domain); default: the fleet directory's name.
+    #[arg(long, value_name = "NAME")]
+    pub domain: Option<String>,
+    /// Owner of the Domain, Systems, Infrastructure Resources and Template (entity reference).
+    #[arg(long, value_name = "REF", default_value = "group:platform-team")]
+    pub owner: String,
+    /// Where the template opens its change: a GitHub pull request or a GitLab merge request.
+    #[arg(long, value_enum, default_value_t = ScmKind::Github)]
+    pub scm: ScmKind,
+    /// The fleet repository as Backstage writes it (`github.com?owner=acme&repo=fleet`); without
+    /// it, the form asks for the repository.
+    #[arg(long, value_name = "REPO_URL")]
+    pub repo_url: Option<String>,
+    /// The fleet directory inside the repository.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub fleet_path: String,
+    /// The folder of the fleet directory that new claims go into.
+    #[arg(long, value_name = "DIR", default_value = "clusters")]
+    pub claims_dir: String,
+    /// Argo CD's web UI, for links from each cluster.
+    #[arg(long, value_name = "URL")]
+    pub argocd_url: Option<String>,
+    /// The management cluster's name in Backstage's Kubernetes configuration
+    /// (`backstage.io/kubernetes-cluster` on each cluster).
+    #[arg(long, value_name = "NAME")]
+    pub management_cluster: Option<String>,
 }

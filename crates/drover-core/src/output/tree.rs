@@ -90,6 +90,15 @@ impl TreeWriter {
         Ok(())
     }
 
+    /// Writes one file at `relative` (a path below the target, folders created as needed).
+    pub fn write_file(&mut self, relative: &Path, content: &str) -> Result<(), OutputError> {
+        let path = self.staging.join(relative);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(io_error("creating", folder))?;
+        }
+        fs::write(&path, content).map_err(io_error("writing", &path))
+    }
+
     /// Replaces the target with the staged tree.
     pub fn finish(mut self) -> Result<(), OutputError> {
         let retired = self.staging.with_extension("old");

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod backstage;
 mod controller;
 mod crds;
 mod describe;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kubeconfig(args) => kubeconfig::run(&args),
         Command::Hibernate(args) => hibernate::run(&args, true),
         Command::Wake(args) => hibernate::run(&args, false),
+        Command::Backstage(args) => backstage::run(&args),
     }
 }
