@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod fixtures;
 pub mod fleet;
 pub mod fleetview;
+pub mod management;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
 pub mod duration;
