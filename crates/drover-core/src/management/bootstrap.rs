@@ -73,6 +73,55 @@ pub struct Bootstrap {
     pub objects: Vec<Value>,
     /// What the platform team must create, sorted.
     pub prerequisites: Vec<Prerequisite>,
+    /// The Argo CD namespaces claims register their clusters in.
+    pub argocd_namespaces: BTreeSet<String>,
+}
+
+impl Bootstrap {
+    /// What `drover bootstrap` cannot do for the platform team, as steps in order, each one
+    /// line: the operator, the credentials (named), Argo CD.
+    pub fn manual_steps(&self) -> Vec<String> {
+        let mut steps = vec![format!(
+            "install cert-manager and the Cluster API Operator {OPERATOR_VERSION} (its CRDs serve {OPERATOR_API_VERSION}) before applying these objects"
+        )];
+        for prerequisite in &self.prerequisites {
+            let place = match (&prerequisite.namespace, prerequisite.in_cluster_namespaces.as_slice()) {
+                (Some(namespace), _) => format!("{namespace}/{}", prerequisite.name),
+                (None, []) if prerequisite.kind != "Secret" => prerequisite.name.clone(),
+                (None, []) => format!("{} in each cluster namespace", prerequisite.name),
+                (None, namespaces) => {
+                    format!("{} in {}", prerequisite.name, namespaces.join(", "))
+                }
+            };
+            let keys = if prerequisite.keys.is_empty() {
+                String::new()
+            } else {
+                format!(" with keys {}", prerequisite.keys.join(", "))
+            };
+            steps.push(format!(
+                "create {} {place}{keys}: {}",
+                prerequisite.kind, prerequisite.purpose
+            ));
+        }
+        if self
+            .providers
+            .iter()
+            .any(|p| p.provider.name == "kubevirt")
+        {
+            steps.push(
+                "install KubeVirt and CDI on the management cluster (CAPK runs the clusters' VMs there; their DataVolumes need CDI)"
+                    .to_owned(),
+            );
+        }
+        if !self.argocd_namespaces.is_empty() {
+            let namespaces: Vec<&str> = self.argocd_namespaces.iter().map(String::as_str).collect();
+            steps.push(format!(
+                "install Argo CD in {} (claims register their clusters there); then `drover install --argocd-namespace` for each",
+                namespaces.join(", ")
+            ));
+        }
+        steps
+    }
 }
 
 /// The kinds an Infrastructure's clusters are rendered with (before any claim uses it), so a
@@ -240,10 +289,15 @@ pub fn plan(fleet: &Fleet, clusters: &[ResolvedCluster]) -> Result<Bootstrap, Re
     prerequisites.extend(infrastructure_prerequisites(fleet, clusters));
     prerequisites.sort();
     prerequisites.dedup();
+    let argocd_namespaces = clusters
+        .iter()
+        .filter_map(|c| c.argocd.as_ref().map(|a| a.namespace.clone()))
+        .collect();
     Ok(Bootstrap {
         providers,
         objects,
         prerequisites,
+        argocd_namespaces,
     })
 }
 
@@ -360,9 +414,9 @@ fn infrastructure_prerequisites(fleet: &Fleet, clusters: &[ResolvedCluster]) -> 
         {
             found.push(per_cluster(
                 secret,
-                &["url", "token", "secret"],
+                &[],
                 format!(
-                    "Proxmox API token of Infrastructure {name} (spec.proxmox.credentialsSecret), read from each cluster's namespace"
+                    "Proxmox API URL and token of Infrastructure {name} (spec.proxmox.credentialsSecret, CAPMOX's credentialsRef), read from each cluster's namespace"
                 ),
             ));
         }

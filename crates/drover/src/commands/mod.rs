@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod bootstrap;
 mod controller;
 mod crds;
 mod describe;
@@ -8,6 +9,7 @@ mod get;
 mod install;
 mod kubeconfig;
 mod plan;
+mod preflight;
 mod render;
 mod validate;
 mod wait;
@@ -29,5 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Describe(args) => describe::run(&args),
         Command::Wait(args) => wait::run(&args),
         Command::Kubeconfig(args) => kubeconfig::run(&args),
+        Command::Bootstrap(args) => bootstrap::run(&args),
+        Command::Preflight(args) => preflight::run(&args),
     }
 }
