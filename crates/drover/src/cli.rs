@@ -253,7 +253,8 @@ pub struct InstallArgs {
     /// Namespace of the controller (created).
     #[arg(long, default_value = drover_kube::install::DEFAULT_NAMESPACE)]
     pub namespace: String,
-    /// Controller image. Default: ghcr.io/drover-dev/drover:<this version>.
+    /// Controller image. Default: ghcr.io/drover-dev/drover:<this version>, the tag the
+    /// Containerfile's documented build produces.
     #[arg(long)]
     pub image: Option<String>,
     /// Namespace where drover writes Argo CD cluster Secrets; repeatable, must exist. A claim
@@ -264,6 +265,11 @@ pub struct InstallArgs {
     /// Controller replicas; all but the leader stand by.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..))]
     pub replicas: i32,
+    /// Write the manifests as numbered files and a kustomization.yaml into DIR instead (for
+    /// GitOps; the repository's deploy/ is `drover install --out deploy`). DIR is replaced as a
+    /// whole, and only if empty or an earlier drover output.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `drover bootstrap`.
