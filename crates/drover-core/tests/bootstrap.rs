@@ -169,7 +169,10 @@ fn operator_objects_name_versions_gates_and_credentials() {
         "AWSClusterRoleIdentity */production-account",
         "VSphereClusterIdentity */dc1-capv",
     ] {
-        assert!(named.contains(expected), "{expected} missing from {named:#?}");
+        assert!(
+            named.contains(expected),
+            "{expected} missing from {named:#?}"
+        );
     }
     let aso = plan
         .prerequisites
@@ -182,12 +185,21 @@ fn operator_objects_name_versions_gates_and_credentials() {
 #[test]
 fn a_fleet_without_aws_gets_no_aws_provider() {
     let full = example_fleet();
-    assert!(full.infrastructures.iter().any(|i| i.object.spec.aws.is_some()));
+    assert!(
+        full.infrastructures
+            .iter()
+            .any(|i| i.object.spec.aws.is_some())
+    );
     let fleet = keep_infrastructures(full, |i| i.spec.aws.is_none());
     let plan = plan(&fleet);
     let ids = provider_ids(&plan);
     assert!(!ids.iter().any(|id| id.contains("aws")), "{ids:?}");
-    assert!(!plan.objects.iter().any(|o| o["metadata"]["name"] == "capa-system"));
+    assert!(
+        !plan
+            .objects
+            .iter()
+            .any(|o| o["metadata"]["name"] == "capa-system")
+    );
     assert!(!plan.prerequisites.iter().any(|p| p.name == "aws-variables"));
     // Everything else stays.
     assert_eq!(ids.len(), 13);
@@ -293,7 +305,12 @@ fn pinned_versions_are_the_tested_releases() {
             .iter()
             .filter(|row| row.get(1) == Some(&provider.repository))
             .collect();
-        assert!(!dirs.is_empty(), "{}: {} not in SOURCES.tsv", provider.id(), provider.repository);
+        assert!(
+            !dirs.is_empty(),
+            "{}: {} not in SOURCES.tsv",
+            provider.id(),
+            provider.repository
+        );
         for row in &dirs {
             assert_eq!(
                 row.get(2).copied(),
@@ -310,7 +327,8 @@ fn pinned_versions_are_the_tested_releases() {
                 .crd(info.group(), kind)
                 .unwrap_or_else(|| panic!("{kind}: no upstream CRD"));
             assert!(
-                dirs.iter().any(|row| crd.file.starts_with(dir.join(row[0]))),
+                dirs.iter()
+                    .any(|row| crd.file.starts_with(dir.join(row[0]))),
                 "{kind}: its CRD {} is not from {}",
                 crd.file.display(),
                 provider.repository

@@ -40,9 +40,19 @@ fn the_example_fleet_streams_one_operator_object_per_provider() {
     assert!(stream.contains("  version: v2.11.1\n"), "{stream}");
     let summary = text(&output.stderr);
     assert!(summary.starts_with("14 provider(s) for 13 cluster(s) on 8 infrastructure(s)"));
-    assert!(summary.contains("drover cannot do these for you:"), "{summary}");
-    assert!(summary.contains("Cluster API Operator v0.28.0"), "{summary}");
-    assert!(summary.contains("create Secret capa-system/aws-variables with keys AWS_B64ENCODED_CREDENTIALS"));
+    assert!(
+        summary.contains("drover cannot do these for you:"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Cluster API Operator v0.28.0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "create Secret capa-system/aws-variables with keys AWS_B64ENCODED_CREDENTIALS"
+        )
+    );
     assert!(summary.contains("install Argo CD in argocd"), "{summary}");
 }
 
@@ -92,14 +102,20 @@ fn an_invalid_fleet_gets_validates_errors_and_nothing_is_written() {
     assert!(!problems.is_empty());
     let errors = text(&output.stderr);
     for problem in &problems {
-        assert!(errors.contains(problem.as_str()), "missing {problem} in\n{errors}");
+        assert!(
+            errors.contains(problem.as_str()),
+            "missing {problem} in\n{errors}"
+        );
     }
     assert!(errors.contains("nothing written"), "{errors}");
 }
 
 #[test]
 fn out_and_stdout_are_required_and_exclusive() {
-    assert_eq!(drover(&["bootstrap", "examples/fleet"]).status.code(), Some(64));
+    assert_eq!(
+        drover(&["bootstrap", "examples/fleet"]).status.code(),
+        Some(64)
+    );
     assert_eq!(
         drover(&["bootstrap", "examples/fleet", "--stdout", "--out", "x"])
             .status

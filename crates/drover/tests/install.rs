@@ -17,7 +17,12 @@ fn repo() -> PathBuf {
 }
 
 fn json_items(output: &Output) -> Vec<serde_json::Value> {
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON List");
     list["items"].as_array().cloned().unwrap_or_default()
 }
@@ -41,7 +46,10 @@ fn image_puts_that_image_in_the_deployment() {
     );
     // The default is the documented tag of this version.
     let items = json_items(&drover(&["install", "-o", "json"]));
-    let deployment = items.iter().find(|o| o["kind"] == "Deployment").expect("Deployment");
+    let deployment = items
+        .iter()
+        .find(|o| o["kind"] == "Deployment")
+        .expect("Deployment");
     assert_eq!(
         deployment["spec"]["template"]["spec"]["containers"][0]["image"],
         format!("ghcr.io/drover-dev/drover:{}", env!("CARGO_PKG_VERSION"))
@@ -51,7 +59,10 @@ fn image_puts_that_image_in_the_deployment() {
 #[test]
 fn namespace_moves_every_namespaced_object() {
     let items = json_items(&drover(&["install", "--namespace", "ops", "-o", "json"]));
-    let namespace = items.iter().find(|o| o["kind"] == "Namespace").expect("Namespace");
+    let namespace = items
+        .iter()
+        .find(|o| o["kind"] == "Namespace")
+        .expect("Namespace");
     assert_eq!(namespace["metadata"]["name"], "ops");
     for kind in ["ServiceAccount", "Deployment", "Service"] {
         let object = items.iter().find(|o| o["kind"] == kind).expect(kind);
@@ -64,7 +75,12 @@ fn out_writes_what_deploy_holds() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("deploy");
     let output = drover(&["install", "--out", &out.to_string_lossy()]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let committed = repo().join("deploy");
     for entry in fs::read_dir(&committed).expect("deploy/") {
         let path = entry.expect("entry").path();

@@ -23,7 +23,10 @@ fn drover(args: &[&str]) -> Output {
 /// SubjectAccessReview is denied.
 fn empty_cluster() -> String {
     let routes: HashMap<&str, Value> = HashMap::from([
-        ("/apis", json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [] })),
+        (
+            "/apis",
+            json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [] }),
+        ),
         (
             "/apis/authorization.k8s.io/v1/subjectaccessreviews",
             json!({ "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
@@ -47,7 +50,9 @@ fn empty_cluster() -> String {
                     Ok(0) | Err(_) => break,
                     Ok(_) if header == "\r\n" => break,
                     Ok(_) => {
-                        if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        if let Some(value) =
+                            header.to_ascii_lowercase().strip_prefix("content-length:")
+                        {
                             length = value.trim().parse().unwrap_or(0);
                         }
                     }
@@ -93,20 +98,51 @@ fn an_empty_management_cluster_fails_every_check_with_a_fix() {
     let tmp = tempfile::tempdir().expect("tmp");
     let config = kubeconfig(tmp.path(), &empty_cluster());
     let config = config.to_string_lossy();
-    let output = drover(&["preflight", "examples/fleet", "--kubeconfig", &config, "--context", "mgmt"]);
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = drover(&[
+        "preflight",
+        "examples/fleet",
+        "--kubeconfig",
+        &config,
+        "--context",
+        "mgmt",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(!text.contains('✓'), "{text}");
-    assert!(text.contains("  ✗ Cluster cluster.x-k8s.io/v1beta2 (clusters.cluster.x-k8s.io)"), "{text}");
-    assert!(text.contains("the API group cluster.x-k8s.io is not served"), "{text}");
+    assert!(
+        text.contains("  ✗ Cluster cluster.x-k8s.io/v1beta2 (clusters.cluster.x-k8s.io)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the API group cluster.x-k8s.io is not served"),
+        "{text}"
+    );
     assert!(text.contains("  ✗ namespace argocd exists"), "{text}");
-    assert!(text.contains("  ✗ Secret capa-system/aws-variables exists"), "{text}");
+    assert!(
+        text.contains("  ✗ Secret capa-system/aws-variables exists"),
+        "{text}"
+    );
     assert!(text.contains("denied 285 of 285"), "{text}");
     let checks = text.lines().filter(|l| l.starts_with("  ✗ ")).count();
-    let fixes = text.lines().filter(|l| l.starts_with("      fix: ")).count();
+    let fixes = text
+        .lines()
+        .filter(|l| l.starts_with("      fix: "))
+        .count();
     assert_eq!(checks, fixes, "a fix for every ✗");
 
-    let output = drover(&["preflight", "examples/fleet", "--kubeconfig", &config, "-o", "json"]);
+    let output = drover(&[
+        "preflight",
+        "examples/fleet",
+        "--kubeconfig",
+        &config,
+        "-o",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["passed"], false);

@@ -85,7 +85,10 @@ impl Bootstrap {
             "install cert-manager and the Cluster API Operator {OPERATOR_VERSION} (its CRDs serve {OPERATOR_API_VERSION}) before applying these objects"
         )];
         for prerequisite in &self.prerequisites {
-            let place = match (&prerequisite.namespace, prerequisite.in_cluster_namespaces.as_slice()) {
+            let place = match (
+                &prerequisite.namespace,
+                prerequisite.in_cluster_namespaces.as_slice(),
+            ) {
                 (Some(namespace), _) => format!("{namespace}/{}", prerequisite.name),
                 (None, []) if prerequisite.kind != "Secret" => prerequisite.name.clone(),
                 (None, []) => format!("{} in each cluster namespace", prerequisite.name),
@@ -103,11 +106,7 @@ impl Bootstrap {
                 prerequisite.kind, prerequisite.purpose
             ));
         }
-        if self
-            .providers
-            .iter()
-            .any(|p| p.provider.name == "kubevirt")
-        {
+        if self.providers.iter().any(|p| p.provider.name == "kubevirt") {
             steps.push(
                 "install KubeVirt and CDI on the management cluster (CAPK runs the clusters' VMs there; their DataVolumes need CDI)"
                     .to_owned(),
@@ -213,7 +212,12 @@ pub fn plan(fleet: &Fleet, clusters: &[ResolvedCluster]) -> Result<Bootstrap, Re
         let Some(spec) = ProviderSpec::from_spec(&infrastructure.object.spec) else {
             continue;
         };
-        let name = infrastructure.object.metadata.name.clone().unwrap_or_default();
+        let name = infrastructure
+            .object
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_default();
         for kind in infrastructure_kinds(&spec) {
             kinds
                 .entry(kind)
@@ -231,7 +235,10 @@ pub fn plan(fleet: &Fleet, clusters: &[ResolvedCluster]) -> Result<Bootstrap, Re
         }
     }
     for (kind, users) in &rendered_kinds {
-        kinds.entry(kind.as_str()).or_default().extend(users.iter().cloned());
+        kinds
+            .entry(kind.as_str())
+            .or_default()
+            .extend(users.iter().cloned());
     }
 
     let mut planned: BTreeMap<(ProviderType, &str), PlannedProvider> = BTreeMap::new();
@@ -334,7 +341,12 @@ fn operator_object(planned: &PlannedProvider) -> Value {
 fn infrastructure_prerequisites(fleet: &Fleet, clusters: &[ResolvedCluster]) -> Vec<Prerequisite> {
     let mut found = Vec::new();
     for infrastructure in &fleet.infrastructures {
-        let name = infrastructure.object.metadata.name.clone().unwrap_or_default();
+        let name = infrastructure
+            .object
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_default();
         let namespaces: Vec<String> = clusters
             .iter()
             .filter(|c| c.infrastructure == name)

@@ -9,6 +9,6 @@ pub mod bootstrap;
 pub mod providers;
 pub mod requirements;
 
-pub use bootstrap::{Bootstrap, Prerequisite, PlannedProvider, plan};
+pub use bootstrap::{Bootstrap, PlannedProvider, Prerequisite, plan};
 pub use providers::{CapiProvider, PROVIDERS, ProviderType, crd_source, provider_of_kind};
 pub use requirements::{Requirements, describe_crd, requirements};

@@ -277,7 +277,12 @@ pub struct FeatureGate {
 /// does. Gates that default to on are listed too: the operator object then says why it exists.
 pub const FEATURE_GATES: &[FeatureGate] = &[
     // CAPI: MachinePool is beta (on by default since v1.7), ClusterResourceSet on by default.
-    gate("MachinePool", ProviderType::Core, "cluster-api", "MachinePool"),
+    gate(
+        "MachinePool",
+        ProviderType::Core,
+        "cluster-api",
+        "MachinePool",
+    ),
     gate(
         "ClusterResourceSet",
         ProviderType::Core,

@@ -108,7 +108,12 @@ pub fn requirements(
             continue;
         };
         kubevirt |= matches!(spec, ProviderSpec::Kubevirt(_));
-        let name = infrastructure.object.metadata.name.clone().unwrap_or_default();
+        let name = infrastructure
+            .object
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_default();
         for kind in infrastructure_kinds(&spec) {
             needed
                 .entry(kind)
@@ -127,7 +132,11 @@ pub fn requirements(
                     .insert(format!("cluster {}", cluster.name));
             }
         }
-        if rendered.objects.iter().any(|o| o.kind() == HELM_CHART_PROXY) {
+        if rendered
+            .objects
+            .iter()
+            .any(|o| o.kind() == HELM_CHART_PROXY)
+        {
             addon_clusters.push(cluster.name.clone());
         }
     }

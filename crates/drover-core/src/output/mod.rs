@@ -45,7 +45,12 @@ pub fn object_files(objects: &[serde_json::Value]) -> Vec<(String, String)> {
          apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
     );
     for (index, object) in objects.iter().enumerate() {
-        let field = |path: &str| object.pointer(path).and_then(|v| v.as_str()).unwrap_or("object");
+        let field = |path: &str| {
+            object
+                .pointer(path)
+                .and_then(|v| v.as_str())
+                .unwrap_or("object")
+        };
         let file = object_file_name(index, field("/kind"), field("/metadata/name"));
         let _ = writeln!(kustomization, "  - {file}");
         files.push((file, drover_yaml::to_yaml(object)));

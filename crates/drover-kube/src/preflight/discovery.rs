@@ -16,7 +16,10 @@ pub struct Discovery {
 impl Discovery {
     /// `/apis` once, then `/apis/GROUP/VERSION` for each group version `requirements` names
     /// that the server serves.
-    pub async fn load(client: &Client, requirements: &Requirements) -> Result<Self, PreflightError> {
+    pub async fn load(
+        client: &Client,
+        requirements: &Requirements,
+    ) -> Result<Self, PreflightError> {
         let groups = client
             .list_api_groups()
             .await

@@ -108,8 +108,7 @@ fn review(permission: &Permission, user: &str, groups: &[String]) -> SubjectAcce
             user: Some(user.to_owned()),
             groups: Some(groups.to_vec()),
             resource_attributes: Some(ResourceAttributes {
-                namespace: (!permission.namespace.is_empty())
-                    .then(|| permission.namespace.clone()),
+                namespace: (!permission.namespace.is_empty()).then(|| permission.namespace.clone()),
                 verb: Some(permission.verb.clone()),
                 group: Some(permission.group.clone()),
                 resource: Some(resource),
@@ -136,12 +135,21 @@ pub async fn check(
         (
             format!("{user}: cluster-wide rules (ClusterRole {})", install::NAME),
             permissions(&rbac::cluster_rules(), ""),
-            format!("`drover install --namespace {namespace} | kubectl apply -f -` (ClusterRole and ClusterRoleBinding {})", install::NAME),
+            format!(
+                "`drover install --namespace {namespace} | kubectl apply -f -` (ClusterRole and ClusterRoleBinding {})",
+                install::NAME
+            ),
         ),
         (
-            format!("{user}: leader-election Lease {} in {namespace}", options.lease_name),
+            format!(
+                "{user}: leader-election Lease {} in {namespace}",
+                options.lease_name
+            ),
             permissions(&rbac::lease_rules(&options.lease_name), namespace),
-            format!("`drover install --namespace {namespace} | kubectl apply -f -` (Role {}-leader-election)", install::NAME),
+            format!(
+                "`drover install --namespace {namespace} | kubectl apply -f -` (Role {}-leader-election)",
+                install::NAME
+            ),
         ),
     ];
     for argocd in argocd_namespaces {
@@ -179,7 +187,10 @@ pub async fn check(
                 return Ok(vec![Check::fail(
                     Section::Rbac,
                     format!("{user}: permissions can be reviewed"),
-                    format!("creating a SubjectAccessReview is forbidden: {}", status.message),
+                    format!(
+                        "creating a SubjectAccessReview is forbidden: {}",
+                        status.message
+                    ),
                     "run the pre-flight as a user who may create subjectaccessreviews.authorization.k8s.io (e.g. cluster-admin)",
                 )]);
             }
@@ -209,7 +220,12 @@ pub async fn check(
                     "denied {} of {}: {}",
                     denied.len(),
                     permissions.len(),
-                    denied.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ")
+                    denied
+                        .iter()
+                        .take(SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 if denied.len() > SHOWN {
                     detail.push_str(&format!(" and {} more", denied.len() - SHOWN));

@@ -52,7 +52,9 @@ fn ready(requirements: &Requirements) -> FakeApi {
             fake.insert(object);
         }
     }
-    fake.insert(json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "argocd" } }));
+    fake.insert(
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "argocd" } }),
+    );
     for secret in &requirements.secrets {
         fake.insert(json!({
             "apiVersion": "v1", "kind": "Secret",
@@ -101,7 +103,10 @@ async fn a_ready_management_cluster_passes_every_check_reading_only() {
     }
     // Discovery: /apis once, then one request per group version, not per kind.
     let counts = fake.counts();
-    assert_eq!(counts.get(&("list".to_owned(), "/apis".to_owned())), Some(&1));
+    assert_eq!(
+        counts.get(&("list".to_owned(), "/apis".to_owned())),
+        Some(&1)
+    );
     let secrets_read = fake
         .requests()
         .iter()
@@ -109,8 +114,14 @@ async fn a_ready_management_cluster_passes_every_check_reading_only() {
         .count();
     assert_eq!(secrets_read, needs.secrets.len(), "one GET per Secret");
     let text = report.text();
-    assert!(text.contains("✓ KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1"), "{text}");
-    assert!(text.ends_with("failed: the management cluster is ready for this fleet\n"), "{text}");
+    assert!(
+        text.contains("✓ KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("failed: the management cluster is ready for this fleet\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -128,16 +139,23 @@ async fn a_crd_at_another_version_is_one_failure_naming_the_provider() {
     assert_eq!(failed.len(), 1, "{}", report.text());
     let check = failed[0];
     assert_eq!(check.section, Section::Crds);
-    assert!(check.title.starts_with("KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1"));
     assert!(
-        check.detail.as_deref().is_some_and(|d| d
-            .starts_with("infrastructure.cluster.x-k8s.io/v1alpha1 is served, but not KubevirtCluster")
-            && d.contains("cluster payments-prod")),
+        check
+            .title
+            .starts_with("KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1")
+    );
+    assert!(
+        check.detail.as_deref().is_some_and(|d| d.starts_with(
+            "infrastructure.cluster.x-k8s.io/v1alpha1 is served, but not KubevirtCluster"
+        ) && d.contains("cluster payments-prod")),
         "{check:?}"
     );
     assert!(
-        check.fix.as_deref().is_some_and(|f| f.contains("InfrastructureProvider/kubevirt v0.11.2")
-            && f.contains("drover bootstrap examples/fleet")),
+        check
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("InfrastructureProvider/kubevirt v0.11.2")
+                && f.contains("drover bootstrap examples/fleet")),
         "{check:?}"
     );
 }
@@ -151,14 +169,31 @@ async fn without_caaph_the_addons_check_fails() {
     let report = run(&fake, &needs).await;
     let failed = failures(&report);
     let sections: Vec<Section> = failed.iter().map(|c| c.section).collect();
-    assert_eq!(sections, [Section::Crds, Section::Addons], "{}", report.text());
+    assert_eq!(
+        sections,
+        [Section::Crds, Section::Addons],
+        "{}",
+        report.text()
+    );
     let caaph = failed[1];
-    assert!(caaph.title.starts_with("CAAPH serves HelmChartProxy addons.cluster.x-k8s.io/v1alpha1"));
     assert!(
-        caaph.detail.as_deref().is_some_and(|d| d.starts_with("the API group addons.cluster.x-k8s.io is not served")),
+        caaph
+            .title
+            .starts_with("CAAPH serves HelmChartProxy addons.cluster.x-k8s.io/v1alpha1")
+    );
+    assert!(
+        caaph
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("the API group addons.cluster.x-k8s.io is not served")),
         "{caaph:?}"
     );
-    assert!(caaph.fix.as_deref().is_some_and(|f| f.contains("AddonProvider/helm v0.6.4")));
+    assert!(
+        caaph
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("AddonProvider/helm v0.6.4"))
+    );
 }
 
 #[tokio::test]
@@ -171,7 +206,12 @@ async fn a_missing_argocd_namespace_fails() {
     assert_eq!(failed.len(), 1, "{}", report.text());
     assert_eq!(failed[0].section, Section::ArgoCd);
     assert!(failed[0].title.starts_with("namespace argocd exists"));
-    assert!(failed[0].fix.as_deref().is_some_and(|f| f.starts_with("install Argo CD into argocd")));
+    assert!(
+        failed[0]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.starts_with("install Argo CD into argocd"))
+    );
 }
 
 #[tokio::test]
@@ -190,11 +230,23 @@ async fn a_missing_permission_fails_naming_it() {
     assert_eq!(failed.len(), 1, "{}", report.text());
     let check = failed[0];
     assert_eq!(check.section, Section::Rbac);
-    assert!(check.title.contains("system:serviceaccount:drover-system:drover: cluster-wide"));
+    assert!(
+        check
+            .title
+            .contains("system:serviceaccount:drover-system:drover: cluster-wide")
+    );
     let detail = check.detail.as_deref().unwrap_or_default();
     assert!(detail.starts_with("denied 6 of "), "{detail}");
-    assert!(detail.contains("create kubevirtclusters.infrastructure.cluster.x-k8s.io"), "{detail}");
-    assert!(check.fix.as_deref().is_some_and(|f| f.contains("drover install --namespace drover-system")));
+    assert!(
+        detail.contains("create kubevirtclusters.infrastructure.cluster.x-k8s.io"),
+        "{detail}"
+    );
+    assert!(
+        check
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("drover install --namespace drover-system"))
+    );
 }
 
 #[tokio::test]
@@ -205,8 +257,17 @@ async fn a_missing_argocd_role_binding_fails_for_that_namespace() {
     let report = run(&fake, &needs).await;
     let failed = failures(&report);
     assert_eq!(failed.len(), 1, "{}", report.text());
-    assert!(failed[0].title.contains("Argo CD cluster Secrets in argocd"));
-    assert!(failed[0].fix.as_deref().is_some_and(|f| f.contains("--argocd-namespace argocd")));
+    assert!(
+        failed[0]
+            .title
+            .contains("Argo CD cluster Secrets in argocd")
+    );
+    assert!(
+        failed[0]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("--argocd-namespace argocd"))
+    );
 }
 
 #[tokio::test]
@@ -220,7 +281,11 @@ async fn a_missing_credential_secret_fails() {
     assert_eq!(failed[0].section, Section::Providers);
     assert_eq!(failed[0].title, "Secret capa-system/aws-variables exists");
     // Secrets are read as metadata only: their content never reaches drover.
-    let secret_reads: Vec<_> = fake.requests().into_iter().filter(|r| r.kind == "Secret").collect();
+    let secret_reads: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.kind == "Secret")
+        .collect();
     assert!(!secret_reads.is_empty());
 }
 
@@ -254,10 +319,19 @@ async fn forbidden_reviews_are_one_failure_not_hundreds() {
         10_000,
     );
     let report = run(&fake, &needs).await;
-    let rbac: Vec<&Check> = report.checks.iter().filter(|c| c.section == Section::Rbac).collect();
+    let rbac: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| c.section == Section::Rbac)
+        .collect();
     assert_eq!(rbac.len(), 1);
     assert!(!rbac[0].ok);
-    assert!(rbac[0].fix.as_deref().is_some_and(|f| f.contains("create subjectaccessreviews")));
+    assert!(
+        rbac[0]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("create subjectaccessreviews"))
+    );
 }
 
 #[tokio::test]
@@ -279,7 +353,10 @@ async fn the_report_as_json_and_text() {
     assert!(failed[0]["fix"].is_string());
     let text = report.text();
     assert!(text.contains("  ✗ namespace argocd exists"), "{text}");
-    assert!(text.contains("      fix: install Argo CD into argocd"), "{text}");
+    assert!(
+        text.contains("      fix: install Argo CD into argocd"),
+        "{text}"
+    );
     assert!(text.contains("  ✓ "), "{text}");
     assert!(text.ends_with(", 1 failed\n"), "{text}");
 }

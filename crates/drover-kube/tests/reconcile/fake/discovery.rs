@@ -65,7 +65,11 @@ fn resources(served: &[Served], group: &str, version: &str) -> Reply {
     if list.is_empty() {
         return respond(
             404,
-            &status_body(404, "NotFound", "the server could not find the requested resource"),
+            &status_body(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
         );
     }
     let group_version = if group.is_empty() {
