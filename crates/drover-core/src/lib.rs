@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod fleet;
 pub mod fleetview;
 pub mod hibernation;
+pub mod management;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
 pub mod duration;

@@ -29,7 +29,8 @@
 //! [`environment_error_policy`]).
 //!
 //! Apart from the controllers, [`fleet`] holds the CLI's read-only queries of a management
-//! cluster (`drover get`, `describe`, `wait`, `kubeconfig`).
+//! cluster (`drover get`, `describe`, `wait`, `kubeconfig`), and [`preflight`] checks a management
+//! cluster for a fleet (`drover preflight`).
 
 pub mod admission;
 pub mod apply;
@@ -48,6 +49,7 @@ pub mod inventory;
 pub mod metrics;
 pub mod pause;
 pub mod plan;
+pub mod preflight;
 pub mod prune;
 pub mod reconcile;
 pub mod registration;

@@ -271,17 +271,15 @@ fn until_edge(ctx: &Context, sleep: Option<&HibernationStage>, requeue: Duration
 
 /// The CRDs a claim's objects need that the management cluster does not serve, as an invalid
 /// claim (`Valid=False`, reason `CRDNotInstalled`, naming each CRD): nothing is written until
-/// they are installed (the CRD watch then reconciles every claim).
+/// they are installed (the CRD watch then reconciles every claim). Described as `drover preflight`
+/// describes a missing CRD: by the one table of kinds and of the providers that install them.
 fn not_served(ctx: &Context, objects: &[drover_core::render::Manifest]) -> Option<Invalid> {
     let not_served = ctx.caches().not_served();
     let mut missing: Vec<String> = objects
         .iter()
         .filter(|m| not_served.contains(m.kind()))
         .filter_map(|m| kind_info(m.kind()))
-        .map(|info| {
-            let crd = info.crd_name().unwrap_or_else(|| info.plural.to_owned());
-            format!("{crd} ({} {})", info.kind, info.api_version)
-        })
+        .map(drover_core::management::describe_crd)
         .collect();
     missing.sort();
     missing.dedup();

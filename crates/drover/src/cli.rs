@@ -56,6 +56,12 @@ pub enum Command {
     /// Generate Backstage catalog entities for the fleet and a Scaffolder template that writes
     /// valid claims. Exit 1 (nothing written) when the fleet is invalid.
     Backstage(BackstageArgs),
+    /// Render the CAPI Operator objects that install the Cluster API providers a fleet needs
+    /// (pinned versions, feature gates, namespaces), and say what is left to do by hand.
+    Bootstrap(BootstrapArgs),
+    /// Check a management cluster for a fleet: CRDs served, namespaces, CAAPH, the controller's
+    /// RBAC, credentials. Exit 1 on any failed check.
+    Preflight(PreflightArgs),
 }
 
 /// Output format of reports.
@@ -256,7 +262,8 @@ pub struct InstallArgs {
     /// Namespace of the controller (created).
     #[arg(long, default_value = drover_kube::install::DEFAULT_NAMESPACE)]
     pub namespace: String,
-    /// Controller image. Default: ghcr.io/drover-dev/drover:<this version>.
+    /// Controller image. Default: ghcr.io/drover-dev/drover:<this version>, the tag the
+    /// Containerfile's documented build produces.
     #[arg(long)]
     pub image: Option<String>,
     /// Namespace where drover writes Argo CD cluster Secrets; repeatable, must exist. A claim
@@ -267,6 +274,43 @@ pub struct InstallArgs {
     /// Controller replicas; all but the leader stand by.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..))]
     pub replicas: i32,
+    /// Write the manifests as numbered files and a kustomization.yaml into DIR instead (for
+    /// GitOps; the repository's deploy/ is `drover install --out deploy`). DIR is replaced as a
+    /// whole, and only if empty or an earlier drover output.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `drover bootstrap`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "stdout"])))]
+pub struct BootstrapArgs {
+    /// The fleet directory.
+    pub dir: PathBuf,
+    /// Write the objects as numbered files and a kustomization.yaml into OUT (replaced as a
+    /// whole, and only if empty or an earlier drover output).
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Write one multi-document YAML stream to standard output instead.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+/// Arguments of `drover preflight`.
+#[derive(Debug, clap::Args)]
+pub struct PreflightArgs {
+    /// The fleet directory.
+    pub dir: PathBuf,
+    /// Namespace the controller runs in (as `drover install --namespace`): its service account's
+    /// permissions are checked.
+    #[arg(long, default_value = drover_kube::install::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+    /// Connection.
+    #[command(flatten)]
+    pub access: ClusterAccess,
 }
 
 /// How to reach the management cluster (as kubectl: `$KUBECONFIG` or `~/.kube/config` by

@@ -99,6 +99,16 @@ impl TreeWriter {
         fs::write(&path, content).map_err(io_error("writing", &path))
     }
 
+    /// Writes files directly into the output folder (a folder of plain objects rather than of
+    /// clusters; see [`super::object_files`]).
+    pub fn write_files(&mut self, files: &[(String, String)]) -> Result<(), OutputError> {
+        for (name, content) in files {
+            let path = self.staging.join(name);
+            fs::write(&path, content).map_err(io_error("writing", &path))?;
+        }
+        Ok(())
+    }
+
     /// Replaces the target with the staged tree.
     pub fn finish(mut self) -> Result<(), OutputError> {
         let retired = self.staging.with_extension("old");

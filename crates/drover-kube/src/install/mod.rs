@@ -181,6 +181,13 @@ pub fn manifests_yaml(options: &InstallOptions) -> Result<String, InstallError> 
     Ok(drover_yaml::to_yaml_documents(&manifests(options)?))
 }
 
+/// The manifests as the files of a folder (numbered files in apply order and a
+/// `kustomization.yaml`): `drover install --out DIR`, and the repository's `deploy/` (checked
+/// by a test to be current).
+pub fn manifest_files(options: &InstallOptions) -> Result<Vec<(String, String)>, InstallError> {
+    Ok(drover_core::output::object_files(&manifests(options)?))
+}
+
 /// The manifests as a pretty-printed JSON `v1` `List`, ending in a newline.
 pub fn manifests_json(options: &InstallOptions) -> Result<String, InstallError> {
     let list = json!({ "apiVersion": "v1", "kind": "List", "items": manifests(options)? });

@@ -138,8 +138,8 @@ async fn a_claim_whose_provider_crds_are_not_installed_names_them_and_creates_no
     assert_eq!(
         valid.message,
         "the management cluster does not serve \
-         kubevirtclusters.infrastructure.cluster.x-k8s.io (KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1), \
-         kubevirtmachinetemplates.infrastructure.cluster.x-k8s.io (KubevirtMachineTemplate infrastructure.cluster.x-k8s.io/v1alpha1): \
+         kubevirtclusters.infrastructure.cluster.x-k8s.io (KubevirtCluster infrastructure.cluster.x-k8s.io/v1alpha1, from InfrastructureProvider/kubevirt v0.11.2), \
+         kubevirtmachinetemplates.infrastructure.cluster.x-k8s.io (KubevirtMachineTemplate infrastructure.cluster.x-k8s.io/v1alpha1, from InfrastructureProvider/kubevirt v0.11.2): \
          install the provider that defines them"
     );
 

@@ -14,6 +14,13 @@ pub fn run(args: &InstallArgs) -> anyhow::Result<ExitCode> {
         replicas: args.replicas,
         ..InstallOptions::default()
     };
+    if let Some(out) = &args.out {
+        let mut writer = drover_core::output::TreeWriter::create(out)?;
+        writer.write_files(&install::manifest_files(&options)?)?;
+        writer.finish()?;
+        eprintln!("wrote the install manifests into {}", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = match args.output {
         ManifestFormat::Yaml => install::manifests_yaml(&options)?,
         ManifestFormat::Json => install::manifests_json(&options)?,

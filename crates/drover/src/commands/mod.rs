@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod backstage;
+mod bootstrap;
 mod controller;
 mod crds;
 mod describe;
@@ -10,6 +11,7 @@ mod hibernate;
 mod install;
 mod kubeconfig;
 mod plan;
+mod preflight;
 mod render;
 mod validate;
 mod wait;
@@ -34,5 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hibernate(args) => hibernate::run(&args, true),
         Command::Wake(args) => hibernate::run(&args, false),
         Command::Backstage(args) => backstage::run(&args),
+        Command::Bootstrap(args) => bootstrap::run(&args),
+        Command::Preflight(args) => preflight::run(&args),
     }
 }

@@ -247,6 +247,14 @@ impl State {
             return respond(failure.status, &failure.body);
         }
 
+        if method == "GET"
+            && let Some(reply) = super::discovery::answer(&self.served, &path)
+        {
+            return reply;
+        }
+        if method == "POST" && path == "/apis/authorization.k8s.io/v1/subjectaccessreviews" {
+            return respond(201, &super::authz::review(self.objects.iter(), &body));
+        }
         let Some(route) = parsed else {
             self.violations
                 .push(format!("unparsable path {method} {path}"));

@@ -18,10 +18,14 @@
 //! - answers metadata-only requests (`Accept: ...;as=PartialObjectMetadata[List]`) with
 //!   `meta.k8s.io/v1` `PartialObjectMetadata` objects;
 //! - counts requests by verb and kind ([`FakeApi::counts`]), as `apiserver_request_total` does;
-//! - treats a PATCH or DELETE that changes nothing as a no-op (no new resourceVersion, no event).
+//! - treats a PATCH or DELETE that changes nothing as a no-op (no new resourceVersion, no event);
+//! - answers API discovery (`/api`, `/apis`, `/apis/GROUP/VERSION`) from what it serves, and
+//!   `SubjectAccessReview`s with an RBAC authorizer over its stored roles and bindings.
 //!
 //! [`FakeApi::on_change`] hooks see every change synchronously, for tests feeding a cache directly.
 
+mod authz;
+mod discovery;
 mod handle;
 pub mod route;
 pub mod ssa;
@@ -226,6 +230,23 @@ impl FakeApi {
                     .await;
             });
         }
+    }
+
+    /// Serves `kind` at `api_version` from now on, instead of any version it served before (an
+    /// installed CRD, or one upgraded to another version).
+    #[allow(dead_code)]
+    pub fn serve(&self, api_version: &str, kind: &str, plural: &str, namespaced: bool) {
+        let mut state = self.lock();
+        state.served.retain(|s| s.kind != kind);
+        state
+            .served
+            .push(route::Served::new(api_version, kind, plural, namespaced));
+    }
+
+    /// Stops serving `kind` (its CRD deleted): requests to it get 404, discovery omits it.
+    #[allow(dead_code)]
+    pub fn unserve(&self, kind: &str) {
+        self.lock().served.retain(|s| s.kind != kind);
     }
 
     /// Stores `object` (apiVersion, kind, metadata.name required), adding uid and resourceVersion

@@ -15,7 +15,7 @@ pub struct Served {
 }
 
 impl Served {
-    fn new(api_version: &str, kind: &str, plural: &str, namespaced: bool) -> Self {
+    pub fn new(api_version: &str, kind: &str, plural: &str, namespaced: bool) -> Self {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         Self {
             group: group.to_owned(),
@@ -79,6 +79,19 @@ pub fn default_served() -> Vec<Served> {
             true,
         ),
         Served::new("drover.dev/v1alpha1", "Environment", "environments", false),
+        // RBAC: what `SubjectAccessReview`s are decided by.
+        Served::new(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            "clusterroles",
+            false,
+        ),
+        Served::new(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+            false,
+        ),
         Served::new(
             "drover.dev/v1alpha1",
             "Infrastructure",
