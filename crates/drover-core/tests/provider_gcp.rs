@@ -247,3 +247,41 @@ fn dev_and_production_clusters_conform_to_capg_schemas() {
     );
     assert_conforms(&render(&analytics_prod(), &production(), &gcp()), KINDS);
 }
+
+/// An environment whose default size (`large`) the cloud infrastructure does not define: a
+/// managed control plane needs no size, so only the worker pools must name one that exists; a
+/// kubeadm control plane still needs it.
+#[test]
+fn a_managed_control_plane_ignores_an_undefined_default_size() {
+    let mut sandbox = fixtures::environment("sandbox", "v1.32.1");
+    if let Some(defaults) = sandbox.spec.defaults.as_mut() {
+        defaults.size = Some("large".to_owned());
+    }
+    let wc = with_pools(
+        claim("team-data", "scratch", "sandbox", "gcp-europe-west1"),
+        &[("md-0", 3, "small", &[])],
+    );
+    let cluster = cloud::resolve(&wc, &sandbox, &gcp());
+    assert_eq!(cluster.control_plane.size.name, "managed");
+    assert!(issues(&wc, &sandbox, &gcp()).is_empty());
+
+    let source = drover_core::fleet::Source::default();
+    let on_kubeadm = with_pools(
+        claim("team-data", "scratch", "sandbox", "aws-eu-west-1"),
+        &[("md-0", 3, "small", &[])],
+    );
+    let aws = cloud::aws_kubeadm();
+    let context = drover_core::resolve::ClaimContext {
+        environment: Some((&sandbox, &source)),
+        infrastructure: Some((&aws, &source)),
+    };
+    let problems = drover_core::resolve::resolve_claim(&on_kubeadm, &source, &context)
+        .expect_err("kubeadm control-plane machines need a size");
+    assert!(
+        problems
+            .0
+            .iter()
+            .any(|p| p.field == "spec.controlPlane.size"),
+        "{problems}"
+    );
+}

@@ -28,6 +28,9 @@ pub const DEFAULT_SERVICE_CIDR: &str = "10.95.0.0/16";
 pub const DEFAULT_CONTROL_PLANE_REPLICAS: i32 = 1;
 /// Worker replicas when neither claim nor environment say.
 pub const DEFAULT_WORKER_REPLICAS: i32 = 2;
+/// The size name of a managed control plane (EKS, AKS, GKE) whose environment's default size the
+/// infrastructure does not define: the cloud sizes it.
+pub const MANAGED_CONTROL_PLANE_SIZE: &str = "managed";
 /// Argo CD namespace when the claim does not name one.
 pub const DEFAULT_ARGOCD_NAMESPACE: &str = "argocd";
 
@@ -287,6 +290,11 @@ struct SizeLookup<'a> {
 }
 
 impl SizeLookup<'_> {
+    /// Whether the infrastructure defines size `name`.
+    fn defines(&self, name: &str) -> bool {
+        self.infrastructure.spec.sizes.contains_key(name)
+    }
+
     /// Looks `name` up; `origin` says where the name came from, for the message.
     fn get(
         &self,
@@ -393,7 +401,23 @@ fn resolve_control_plane(
         valid = false;
     }
     let size_field = "spec.controlPlane.size";
+    // The cloud runs a managed control plane: an environment default that the infrastructure
+    // does not define is no error there (an explicit size is checked, and the provider refuses it).
+    let managed_default = managed
+        && spec.size.is_none()
+        && defaults
+            .control_plane_size
+            .as_ref()
+            .or(defaults.size.as_ref())
+            .is_none_or(|name| !sizes.defines(name));
     let size = match (&spec.size, &defaults.control_plane_size, &defaults.size) {
+        _ if managed_default => Some(ResolvedSize {
+            name: MANAGED_CONTROL_PLANE_SIZE.to_owned(),
+            cpu: None,
+            memory: None,
+            disk: None,
+            instance_type: None,
+        }),
         (Some(name), _, _) => sizes.get(report, size_field, name, ""),
         (None, Some(name), _) => sizes.get(
             report,
