@@ -73,6 +73,11 @@ pub struct EnvironmentSpec {
     /// counts as failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<UpgradePolicy>,
+
+    /// The security baseline of every cluster of the environment (single sign-on, audit log,
+    /// encryption at rest, Pod Security, network policy). Claims may strengthen it, never weaken it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<crate::security::SecuritySpec>,
 }
 
 /// How an environment's clusters are upgraded.

@@ -84,6 +84,11 @@ pub struct WorkloadClusterSpec {
     /// When true, drover writes nothing for this cluster and pauses the CAPI Cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
+
+    /// Security settings stronger than the Environment's baseline (same shape as
+    /// `Environment.spec.security`); a setting weaker than the environment's is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<crate::security::SecuritySpec>,
 }
 
 /// Control-plane settings of a claim.

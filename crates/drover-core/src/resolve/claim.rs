@@ -13,6 +13,7 @@ use super::model::{
     WorkerGroup,
 };
 use super::report::Report;
+use super::security::{check_security_spec, effective_security};
 use crate::diagnostics::{Diagnostics, ObjectRef};
 use crate::fleet::Source;
 use crate::naming;
@@ -134,6 +135,23 @@ pub fn resolve_claim(
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
 
+    for (field, message) in check_security_spec("spec.security", spec.security.as_ref().unwrap_or(&Default::default())) {
+        report.error(&field, message);
+    }
+    let security = match effective_security(
+        &env_name,
+        environment.spec.security.as_ref(),
+        spec.security.as_ref(),
+    ) {
+        Ok(security) => Some(security),
+        Err(problems) => {
+            for (field, message) in problems {
+                report.error(&field, message);
+            }
+            None
+        }
+    };
+
     if let Some(access) = &spec.external_access
         && let Some(host) = &access.host
         && !is_dns_name(host)
@@ -144,8 +162,8 @@ pub fn resolve_claim(
         );
     }
 
-    match (report.is_clean(), version, control_plane, network) {
-        (true, Some(version), Some(control_plane), Some(network)) => Ok(ResolvedCluster {
+    match (report.is_clean(), version, control_plane, network, security) {
+        (true, Some(version), Some(control_plane), Some(network), Some(security)) => Ok(ResolvedCluster {
             namespace: naming::cluster_namespace(&name),
             name,
             claim_namespace,
@@ -170,6 +188,7 @@ pub fn resolve_claim(
             addons,
             argocd,
             paused: spec.paused.unwrap_or(false),
+            security,
         }),
         _ => Err(Diagnostics(report.into_diagnostics())),
     }

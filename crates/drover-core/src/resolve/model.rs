@@ -59,6 +59,8 @@ pub struct ResolvedCluster {
     pub argocd: Option<ArgoCdRegistration>,
     /// Whether the claim is paused.
     pub paused: bool,
+    /// The effective security baseline: the environment's, strengthened by the claim's.
+    pub security: super::security::ResolvedSecurity,
 }
 
 impl ResolvedCluster {
