@@ -30,5 +30,7 @@ fn dev_cluster() {
 fn production_cluster() {
     let mut wc = prod_claim(VSPHERE, "erp-prod");
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
+    let mut security = drover_core::fixtures::full_security();
+    wc.spec.security = Some(security);
     insta::assert_snapshot!(rendered_yaml(&wc));
 }
