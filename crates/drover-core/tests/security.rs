@@ -371,8 +371,8 @@ fn what_a_provider_cannot_honour_is_refused_at_the_field() {
     );
     let vc_issues = drover_core::providers::provider_for(&vc.provider).check(&vc);
     let fields: Vec<&str> = vc_issues.iter().map(|i| i.field.as_str()).collect();
+    assert!(!fields.contains(&"spec.security.authentication.oidc"));
     for field in [
-        "spec.security.authentication.oidc",
         "spec.security.audit",
         "spec.security.encryptionAtRest",
         "spec.security.podSecurity",
@@ -614,4 +614,25 @@ spec:
             "env.yaml:8: Environment production: spec.security.audit.retension: unknown field (did you mean `retention`?)",
         ]
     );
+}
+
+#[test]
+fn vcluster_trusts_the_oidc_provider_through_its_api_server_flags() {
+    let security = SecuritySpec {
+        authentication: full_security().authentication,
+        ..SecuritySpec::default()
+    };
+    let rendered = vcluster::render(
+        &secured(vcluster::claim("vc", "dev"), security),
+        "dev",
+        &vcluster::infrastructure(),
+    );
+    let values = vcluster::values(&rendered);
+    let args = &values["controlPlane"]["distro"]["k8s"]["apiServer"]["extraArgs"];
+    assert_eq!(
+        args[0],
+        "--oidc-issuer-url=https://sso.example.com/realms/platform"
+    );
+    assert_eq!(args[1], "--oidc-client-id=kubernetes");
+    assert_eq!(args[4], "--oidc-groups-claim=groups");
 }

@@ -61,9 +61,9 @@ pub fn check_security(
                 "authentication.oidc.certificateAuthority",
                 "EKS requires an issuer with a publicly trusted certificate",
             ),
-            Vcluster => refuse(
-                "authentication.oidc",
-                "drover does not configure the virtual API server's authentication yet",
+            Vcluster if oidc.certificate_authority.is_some() => refuse(
+                "authentication.oidc.certificateAuthority",
+                "drover passes the virtual API server flags only, no CA file; use an issuer whose serving certificate the vcluster image trusts",
             ),
             Aks => refuse(
                 "authentication.oidc",

@@ -68,10 +68,17 @@ pub(crate) fn values(
     }
 
     let mut control_plane = Map::new();
-    control_plane.insert(
-        "distro".to_owned(),
-        json!({ "k8s": { "enabled": true, "version": cluster.control_plane.version.to_string() } }),
-    );
+    let mut k8s = json!({ "enabled": true, "version": cluster.control_plane.version.to_string() });
+    // The security baseline's OIDC provider, as flags of the virtual API server
+    // (`controlPlane.distro.k8s.apiServer.extraArgs`, `--name=value` strings).
+    let oidc: Vec<String> = crate::render::security::oidc_flags(cluster)
+        .into_iter()
+        .map(|(name, value)| format!("--{name}={value}"))
+        .collect();
+    if !oidc.is_empty() {
+        k8s["apiServer"] = json!({ "extraArgs": oidc });
+    }
+    control_plane.insert("distro".to_owned(), json!({ "k8s": k8s }));
     if is_ha(cluster) {
         control_plane.insert(
             "backingStore".to_owned(),
