@@ -139,7 +139,7 @@ pub struct AuditRetention {
     #[schemars(range(min = 1, max = 3650))]
     pub max_age_days: Option<i32>,
     /// Megabytes an audit log file grows to before it is rotated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "maxSizeMB", skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 10000))]
     pub max_size_mb: Option<i32>,
     /// Rotated audit log files kept.
