@@ -300,8 +300,7 @@ fn a_security_baseline_rolls_the_control_plane_only() {
     let render = |security: Option<drover_api::SecuritySpec>| -> Vec<Value> {
         let mut env = fixtures::environment("dev", "v1.32.1");
         env.spec.security = security;
-        let cluster =
-            fixtures::resolved(&with_cilium, &env, &fixtures::kubevirt_infrastructure());
+        let cluster = fixtures::resolved(&with_cilium, &env, &fixtures::kubevirt_infrastructure());
         render_cluster(&cluster)
             .unwrap_or_else(|e| panic!("{e}"))
             .objects

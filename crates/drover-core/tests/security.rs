@@ -17,12 +17,15 @@ use std::path::Path;
 
 use drover_api::security::{AuditLevel, ConfigMapKeyRef, SecuritySpec};
 use drover_api::workload_cluster::Addon;
-use drover_core::fixtures::{self, claim, environment, eks_security, full_security};
+use drover_core::fixtures::{self, claim, eks_security, environment, full_security};
 use drover_core::render::{RenderedCluster, render_cluster};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::Value;
 
-fn secured(mut wc: drover_api::WorkloadCluster, security: SecuritySpec) -> drover_api::WorkloadCluster {
+fn secured(
+    mut wc: drover_api::WorkloadCluster,
+    security: SecuritySpec,
+) -> drover_api::WorkloadCluster {
     wc.spec.security = Some(security);
     wc
 }
@@ -102,7 +105,10 @@ fn assert_kubeadm_baseline(rendered: &RenderedCluster) {
         .as_str()
         .unwrap_or_default();
     assert!(admission.contains("enforce: restricted"), "{admission}");
-    let encryption = file(kcp, "/etc/kubernetes/security/encryption-configuration.yaml");
+    let encryption = file(
+        kcp,
+        "/etc/kubernetes/security/encryption-configuration.yaml",
+    );
     assert_eq!(
         encryption["contentFrom"]["secret"]["name"],
         format!("{}-encryption-config", rendered.name)
@@ -129,7 +135,9 @@ fn assert_cilium_and_default_deny(rendered: &RenderedCluster) {
         .iter()
         .find(|o| o.kind() == "HelmChartProxy" && o.0["spec"]["chartName"] == "cilium")
         .unwrap_or_else(|| panic!("cilium add-on"));
-    let values = cilium.0["spec"]["valuesTemplate"].as_str().unwrap_or_default();
+    let values = cilium.0["spec"]["valuesTemplate"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         values.contains("encryption:\n  enabled: true\n  type: wireguard\n"),
         "{values}"
@@ -222,10 +230,10 @@ fn talos_cluster() -> RenderedCluster {
 fn talos_gets_the_baseline_in_its_machine_configuration() {
     let rendered = talos_cluster();
     let control_plane = object(&rendered, "TalosControlPlane");
-    let patch_text = control_plane["spec"]["controlPlaneConfig"]["controlplane"]
-        ["strategicPatches"][0]
-        .as_str()
-        .unwrap_or_default();
+    let patch_text =
+        control_plane["spec"]["controlPlaneConfig"]["controlplane"]["strategicPatches"][0]
+            .as_str()
+            .unwrap_or_default();
     let patch = yaml_value(patch_text);
     let api_server = &patch["cluster"]["apiServer"];
     assert_eq!(
@@ -361,7 +369,9 @@ fn what_a_provider_cannot_honour_is_refused_at_the_field() {
         &cloud::production(),
         &cloud::gcp(),
     );
-    assert!(cloud::issue_at(&gke, "spec.security.authentication.oidc").contains("Identity Service"));
+    assert!(
+        cloud::issue_at(&gke, "spec.security.authentication.oidc").contains("Identity Service")
+    );
     assert!(cloud::issue_at(&gke, "spec.security.podSecurity").contains("label namespaces"));
     // vcluster: not configured by drover yet, said so.
     let vc = vcluster::resolve(
@@ -385,7 +395,9 @@ fn what_a_provider_cannot_honour_is_refused_at_the_field() {
     let talos = onprem::issues(&secured(talos, full()), &onprem::proxmox_infrastructure());
     assert_eq!(
         talos,
-        ["spec.security.encryptionAtRest.resources: not supported by provider `proxmox` (Talos): Talos encrypts Secrets (with the secretbox key of the cluster's secrets bundle) and nothing else"]
+        [
+            "spec.security.encryptionAtRest.resources: not supported by provider `proxmox` (Talos): Talos encrypts Secrets (with the secretbox key of the cluster's secrets bundle) and nothing else"
+        ]
     );
     let mut with_references = full();
     if let Some(audit) = with_references.audit.as_mut() {
@@ -540,7 +552,10 @@ fn no_secret_material_in_any_rendered_object() {
             }
         }
     }
-    assert!(encrypted >= 4, "the scan saw encrypted clusters: {encrypted}");
+    assert!(
+        encrypted >= 4,
+        "the scan saw encrypted clusters: {encrypted}"
+    );
 }
 
 #[test]

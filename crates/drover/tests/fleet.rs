@@ -388,7 +388,13 @@ fn kubeconfig_oidc_signs_in_through_the_environments_provider() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let written = text(&output.stdout);
-    assert!(written.contains("server: https://10.0.0.5:6443\n    certificate-authority-data: Q0E=\n"), "{written}");
+    assert!(
+        written.contains("server: https://10.0.0.5:6443\n    certificate-authority-data: Q0E=\n"),
+        "{written}"
+    );
     assert!(written.contains("      command: kubectl\n      args:\n      - oidc-login\n      - get-token\n      - --oidc-issuer-url=https://sso.example.com/realms/platform\n      - --oidc-client-id=kubernetes\n"), "{written}");
-    assert!(!written.contains("client-key-data") && !written.contains("S0VZ"), "{written}");
+    assert!(
+        !written.contains("client-key-data") && !written.contains("S0VZ"),
+        "{written}"
+    );
 }

@@ -5,9 +5,9 @@
 //! (whether the setting came from the claim or its environment): `validate` refuses the cluster
 //! rather than rendering it without the setting.
 
+use drover_api::labels;
 use drover_api::security::{CniEncryption, NetworkPolicyDefault};
 use drover_api::workload_cluster::Addon;
-use drover_api::labels;
 use serde_json::{Value, json};
 
 use super::Issue;

@@ -87,7 +87,10 @@ pub fn control_plane(
         api_server.insert("certSANs".to_owned(), json!(settings.api_server_cert_sans));
     }
     if !security.extra_args.is_empty() {
-        api_server.insert("extraArgs".to_owned(), json!(extra_args(&security.extra_args)));
+        api_server.insert(
+            "extraArgs".to_owned(),
+            json!(extra_args(&security.extra_args)),
+        );
     }
     if !security.extra_volumes.is_empty() {
         api_server.insert("extraVolumes".to_owned(), json!(security.extra_volumes));

@@ -159,16 +159,18 @@ pub fn kubeadm_api_server(cluster: &ResolvedCluster) -> KubeadmApiServer {
         extra_args: oidc_flags(cluster),
         ..KubeadmApiServer::default()
     };
-    let yaml_file = |path: &str, content: &Value| {
-        json!({ "path": path, "owner": "root:root", "permissions": "0600", "content": drover_yaml::to_yaml(content) })
-    };
+    let yaml_file = |path: &str, content: &Value| json!({ "path": path, "owner": "root:root", "permissions": "0600", "content": drover_yaml::to_yaml(content) });
     if let Some(audit) = &security.audit {
         out.extra_args.extend([
             ("audit-policy-file".to_owned(), AUDIT_POLICY_FILE.to_owned()),
-            ("audit-log-path".to_owned(), format!("{AUDIT_LOG_DIR}/kube-apiserver.log")),
+            (
+                "audit-log-path".to_owned(),
+                format!("{AUDIT_LOG_DIR}/kube-apiserver.log"),
+            ),
         ]);
         out.extra_args.extend(audit_retention_flags(audit));
-        out.files.push(yaml_file(AUDIT_POLICY_FILE, &audit_policy(audit)));
+        out.files
+            .push(yaml_file(AUDIT_POLICY_FILE, &audit_policy(audit)));
         out.extra_volumes.push(json!({
             "name": "audit-log",
             "hostPath": AUDIT_LOG_DIR,

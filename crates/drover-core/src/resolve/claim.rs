@@ -135,7 +135,10 @@ pub fn resolve_claim(
     let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
 
-    for (field, message) in check_security_spec("spec.security", spec.security.as_ref().unwrap_or(&Default::default())) {
+    for (field, message) in check_security_spec(
+        "spec.security",
+        spec.security.as_ref().unwrap_or(&Default::default()),
+    ) {
         report.error(&field, message);
     }
     let security = match effective_security(
@@ -163,33 +166,35 @@ pub fn resolve_claim(
     }
 
     match (report.is_clean(), version, control_plane, network, security) {
-        (true, Some(version), Some(control_plane), Some(network), Some(security)) => Ok(ResolvedCluster {
-            namespace: naming::cluster_namespace(&name),
-            name,
-            claim_namespace,
-            environment: env_name,
-            infrastructure: spec.infrastructure.clone(),
-            provider,
-            version,
-            control_plane,
-            control_plane_replicas_defaulted: spec
-                .control_plane
-                .as_ref()
-                .is_none_or(|cp| cp.replicas.is_none()),
-            control_plane_size_defaulted: spec
-                .control_plane
-                .as_ref()
-                .is_none_or(|cp| cp.size.is_none()),
-            workers_defaulted: spec.workers.is_none(),
-            workers,
-            network,
-            external_access: spec.external_access.as_ref().and_then(|a| a.type_),
-            external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
-            addons,
-            argocd,
-            paused: spec.paused.unwrap_or(false),
-            security,
-        }),
+        (true, Some(version), Some(control_plane), Some(network), Some(security)) => {
+            Ok(ResolvedCluster {
+                namespace: naming::cluster_namespace(&name),
+                name,
+                claim_namespace,
+                environment: env_name,
+                infrastructure: spec.infrastructure.clone(),
+                provider,
+                version,
+                control_plane,
+                control_plane_replicas_defaulted: spec
+                    .control_plane
+                    .as_ref()
+                    .is_none_or(|cp| cp.replicas.is_none()),
+                control_plane_size_defaulted: spec
+                    .control_plane
+                    .as_ref()
+                    .is_none_or(|cp| cp.size.is_none()),
+                workers_defaulted: spec.workers.is_none(),
+                workers,
+                network,
+                external_access: spec.external_access.as_ref().and_then(|a| a.type_),
+                external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
+                addons,
+                argocd,
+                paused: spec.paused.unwrap_or(false),
+                security,
+            })
+        }
         _ => Err(Diagnostics(report.into_diagnostics())),
     }
 }

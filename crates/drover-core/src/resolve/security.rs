@@ -116,7 +116,9 @@ pub fn check_security_spec(prefix: &str, spec: &SecuritySpec) -> Vec<SecurityPro
         if host.is_empty() || url.contains('?') || url.contains('#') {
             problem(
                 "authentication.oidc.issuerUrl",
-                format!("`{url}` must be an https:// URL without query or fragment (the `iss` claim of the tokens)"),
+                format!(
+                    "`{url}` must be an https:// URL without query or fragment (the `iss` claim of the tokens)"
+                ),
             );
         }
         if oidc.client_id.trim().is_empty() {
@@ -264,7 +266,11 @@ impl Merge<'_> {
     ) -> T {
         match (base, wanted) {
             (Some(base), Some(wanted)) if wanted < base => {
-                self.weaker(field, &format!("`{}`", name(wanted)), &format!("`{}`", name(base)));
+                self.weaker(
+                    field,
+                    &format!("`{}`", name(wanted)),
+                    &format!("`{}`", name(base)),
+                );
                 base
             }
             (_, Some(wanted)) => wanted,
@@ -313,17 +319,18 @@ impl Merge<'_> {
             AuditLevel::Metadata,
             |l| audit_level_name(l).to_owned(),
         );
-        let base_resources: BTreeSet<String> = base.resources.clone().unwrap_or_default().into_iter().collect();
+        let base_resources: BTreeSet<String> = base
+            .resources
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let resources = match wanted.resources.clone() {
             Some(list) if base_on => {
                 let list: BTreeSet<String> = list.into_iter().collect();
                 // Fewer resources at the level is weaker; no list means every resource.
                 if base_resources.is_empty() && !list.is_empty() {
-                    self.weaker(
-                        &field("resources"),
-                        "a list of resources",
-                        "every resource",
-                    );
+                    self.weaker(&field("resources"), "a list of resources", "every resource");
                     base_resources
                 } else if let Some(missing) = base_resources.difference(&list).next() {
                     self.weaker(
@@ -343,7 +350,10 @@ impl Merge<'_> {
             (Some(base_policy), Some(wanted_policy)) if base_policy != wanted_policy => {
                 self.problems.push((
                     field("policy"),
-                    format!("Environment `{}` sets its own audit policy; a claim cannot replace it", self.env),
+                    format!(
+                        "Environment `{}` sets its own audit policy; a claim cannot replace it",
+                        self.env
+                    ),
                 ));
                 Some(base_policy.clone())
             }
@@ -359,9 +369,15 @@ impl Merge<'_> {
         let retention = |audit: &Audit| audit.retention.clone().unwrap_or_default();
         let (base_keep, wanted_keep) = (retention(&base), retention(&wanted));
         let mut keep = |leaf: &str, base: Option<i32>, wanted: Option<i32>| {
-            self.at_least(&field(&format!("retention.{leaf}")), base, wanted, 0, |v| v.to_string())
+            self.at_least(&field(&format!("retention.{leaf}")), base, wanted, 0, |v| {
+                v.to_string()
+            })
         };
-        let max_age = keep("maxAgeDays", base_keep.max_age_days, wanted_keep.max_age_days);
+        let max_age = keep(
+            "maxAgeDays",
+            base_keep.max_age_days,
+            wanted_keep.max_age_days,
+        );
         let max_size = keep("maxSizeMB", base_keep.max_size_mb, wanted_keep.max_size_mb);
         let max_backups = keep("maxBackups", base_keep.max_backups, wanted_keep.max_backups);
         let positive = |value: i32| (value > 0).then_some(value);
@@ -406,7 +422,10 @@ impl Merge<'_> {
             (Some(base_key), Some(wanted_key)) if base_key != wanted_key => {
                 self.problems.push((
                     "spec.security.encryptionAtRest.kmsKey".to_owned(),
-                    format!("Environment `{}` encrypts with its own KMS key; a claim cannot replace it", self.env),
+                    format!(
+                        "Environment `{}` encrypts with its own KMS key; a claim cannot replace it",
+                        self.env
+                    ),
                 ));
                 Some(base_key)
             }
@@ -427,8 +446,10 @@ impl Merge<'_> {
     ) -> Option<ResolvedPodSecurity> {
         let base = base.pod_security.clone().unwrap_or_default();
         let wanted = wanted.pod_security.clone().unwrap_or_default();
-        let mut level = |leaf: &str, base: Option<PodSecurityLevel>, wanted: Option<PodSecurityLevel>| {
-            match (base, wanted) {
+        let mut level =
+            |leaf: &str, base: Option<PodSecurityLevel>, wanted: Option<PodSecurityLevel>| match (
+                base, wanted,
+            ) {
                 (None, None) => None,
                 _ => Some(self.at_least(
                     &format!("spec.security.podSecurity.{leaf}"),
@@ -437,13 +458,16 @@ impl Merge<'_> {
                     PodSecurityLevel::Privileged,
                     |l| pod_security_name(l).to_owned(),
                 )),
-            }
-        };
+            };
         let enforce = level("enforce", base.enforce, wanted.enforce);
         let audit = level("audit", base.audit, wanted.audit);
         let warn = level("warn", base.warn, wanted.warn);
-        let base_exempt: BTreeSet<String> =
-            base.exempt_namespaces.clone().unwrap_or_default().into_iter().collect();
+        let base_exempt: BTreeSet<String> = base
+            .exempt_namespaces
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let exempt = match &wanted.exempt_namespaces {
             Some(list) if base.exempt_namespaces.is_some() || base.enforce.is_some() => {
                 let list: BTreeSet<String> = list.iter().cloned().collect();

@@ -51,9 +51,20 @@ impl Description {
         out.push('\n');
         if !self.security.is_empty() {
             out.push_str("Security baseline:\n");
-            let width = self.security.iter().map(|s| s.setting.len()).max().unwrap_or(0) + 3;
+            let width = self
+                .security
+                .iter()
+                .map(|s| s.setting.len())
+                .max()
+                .unwrap_or(0)
+                + 3;
             for setting in &self.security {
-                let _ = writeln!(out, "  {:<width$}{}", format!("{}:", setting.setting), setting.value);
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{}",
+                    format!("{}:", setting.setting),
+                    setting.value
+                );
             }
             out.push('\n');
         }

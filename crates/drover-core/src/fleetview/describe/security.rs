@@ -59,13 +59,18 @@ fn settings(
             .unwrap_or_default();
         out.push(setting(
             "Sign-in",
-            format!("OIDC {} (client {}{groups})", oidc.issuer_url, oidc.client_id),
+            format!(
+                "OIDC {} (client {}{groups})",
+                oidc.issuer_url, oidc.client_id
+            ),
         ));
     }
     if let Some(audit) = &security.audit {
         let level = audit_level_name(audit.level);
         let mut text = match (&audit.policy, audit.resources.is_empty()) {
-            (Some(policy), _) => format!("policy from ConfigMap {} key {}", policy.name, policy.key),
+            (Some(policy), _) => {
+                format!("policy from ConfigMap {} key {}", policy.name, policy.key)
+            }
             (None, true) => format!("{level} for every resource"),
             (None, false) => format!(
                 "{level} for {}, Metadata for the rest",

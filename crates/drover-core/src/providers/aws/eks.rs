@@ -25,7 +25,12 @@ const MAX_VPC_PREFIX: u8 = 25;
 /// Checks of an EKS cluster.
 pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     let cloud = eks_cloud();
-    crate::providers::security::check_security(issues, cluster, crate::providers::security::ControlPlaneKind::Eks, &cloud.label());
+    crate::providers::security::check_security(
+        issues,
+        cluster,
+        crate::providers::security::ControlPlaneKind::Eks,
+        &cloud.label(),
+    );
     cloud.check_managed_control_plane(issues, cluster);
     cloud.check_external_access(issues, cluster);
     cloud.check_managed_cni(issues, cluster, "the Amazon VPC CNI", &[]);

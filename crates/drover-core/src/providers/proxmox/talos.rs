@@ -20,8 +20,8 @@ use std::net::Ipv4Addr;
 
 use crate::render::TypedRef;
 use crate::render::hash::hashed_name;
-use crate::render::security;
 use crate::render::meta::{MetaBuilder, object};
+use crate::render::security;
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// apiVersion of the Talos bootstrap provider (CABPT).

@@ -139,7 +139,12 @@ impl Provider for Vcluster<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
-        super::security::check_security(&mut issues, cluster, super::security::ControlPlaneKind::Vcluster, "provider `vcluster`");
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Vcluster,
+            "provider `vcluster`",
+        );
         match parse_chart_version(&self.settings.chart_version) {
             Some((major, minor, _)) if (major, minor) >= MIN_CHART_VERSION => {}
             _ => issues.push(Issue::new(

@@ -96,7 +96,9 @@ fn a_claim_may_strengthen() {
 fn a_weakening_claim_is_refused_naming_the_field() {
     assert_eq!(
         problems("podSecurity: { enforce: baseline }"),
-        ["spec.security.podSecurity.enforce: `baseline` is weaker than Environment `production`'s `restricted`"]
+        [
+            "spec.security.podSecurity.enforce: `baseline` is weaker than Environment `production`'s `restricted`"
+        ]
     );
     assert_eq!(
         problems("audit: { enabled: false }"),
@@ -111,19 +113,27 @@ fn a_weakening_claim_is_refused_naming_the_field() {
     );
     assert_eq!(
         problems("audit: { resources: [deployments.apps] }"),
-        ["spec.security.audit.resources: a list without `pods` is weaker than Environment `production`'s list"]
+        [
+            "spec.security.audit.resources: a list without `pods` is weaker than Environment `production`'s list"
+        ]
     );
     assert_eq!(
         problems("encryptionAtRest: { secrets: false }"),
-        ["spec.security.encryptionAtRest.secrets: `false` is weaker than Environment `production`'s `true`"]
+        [
+            "spec.security.encryptionAtRest.secrets: `false` is weaker than Environment `production`'s `true`"
+        ]
     );
     assert_eq!(
         problems("podSecurity: { exemptNamespaces: [kube-system, monitoring] }"),
-        ["spec.security.podSecurity.exemptNamespaces: exempting `monitoring` is weaker than Environment `production`'s exemptions"]
+        [
+            "spec.security.podSecurity.exemptNamespaces: exempting `monitoring` is weaker than Environment `production`'s exemptions"
+        ]
     );
     assert_eq!(
         problems("networkPolicy: allow-all"),
-        ["spec.security.networkPolicy: `allow-all` is weaker than Environment `production`'s `default-deny`"]
+        [
+            "spec.security.networkPolicy: `allow-all` is weaker than Environment `production`'s `default-deny`"
+        ]
     );
     assert_eq!(
         problems("cni: { encryption: disabled, hubble: false }"),
@@ -147,7 +157,9 @@ fn a_claim_may_add_what_the_environment_leaves_out() {
     let security = effective_security(
         "dev",
         None,
-        Some(&spec("audit: {}\npodSecurity: { enforce: baseline }\nencryptionAtRest: {}")),
+        Some(&spec(
+            "audit: {}\npodSecurity: { enforce: baseline }\nencryptionAtRest: {}",
+        )),
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(security.audit.map(|a| a.level), Some(AuditLevel::Metadata));
