@@ -5,12 +5,10 @@
 #[path = "common/cloud.rs"]
 mod cloud;
 #[path = "common/docker.rs"]
-#[allow(dead_code)]
 mod docker;
 #[path = "common/onprem.rs"]
 mod onprem;
 #[path = "common/vcluster.rs"]
-#[allow(dead_code)]
 mod vcluster;
 
 use std::path::Path;
