@@ -61,10 +61,6 @@ pub fn check_security(
                 "authentication.oidc.certificateAuthority",
                 "EKS requires an issuer with a publicly trusted certificate",
             ),
-            Vcluster if oidc.certificate_authority.is_some() => refuse(
-                "authentication.oidc.certificateAuthority",
-                "drover passes the virtual API server flags only, no CA file; use an issuer whose serving certificate the vcluster image trusts",
-            ),
             Aks => refuse(
                 "authentication.oidc",
                 "AKS authenticates people with Microsoft Entra ID; CAPZ exposes no other OpenID Connect issuer",
@@ -88,10 +84,6 @@ pub fn check_security(
                 "audit.policy",
                 "the control-plane nodes' bootstrap cannot read a ConfigMap; use the preset (level and resources)",
             ),
-            Vcluster => refuse(
-                "audit",
-                "drover does not configure the virtual API server's audit log yet",
-            ),
             Eks | Gke if custom => refuse(
                 "audit",
                 "the cloud logs with its own audit policy; leave out level, resources and policy",
@@ -108,6 +100,12 @@ pub fn check_security(
                 "the cloud's log service keeps the audit log (its retention is set there, not on the cluster)",
             );
         }
+        if retention && kind == Vcluster {
+            refuse(
+                "audit.retention",
+                "the virtual API server writes its audit log to the control plane's container log, which the management cluster's log pipeline keeps",
+            );
+        }
     }
     if let Some(encryption) = &security.encryption {
         let others = encryption.resources.iter().any(|r| r != "secrets");
@@ -115,10 +113,6 @@ pub fn check_security(
             Talos if others => refuse(
                 "encryptionAtRest.resources",
                 "Talos encrypts Secrets (with the secretbox key of the cluster's secrets bundle) and nothing else",
-            ),
-            Vcluster => refuse(
-                "encryptionAtRest",
-                "drover does not configure the virtual API server's encryption yet",
             ),
             Eks | Aks | Gke if others => refuse(
                 "encryptionAtRest.resources",
@@ -139,10 +133,6 @@ pub fn check_security(
     }
     if security.pod_security.is_some() {
         match kind {
-            Vcluster => refuse(
-                "podSecurity",
-                "drover does not configure the virtual API server's admission plugins yet",
-            ),
             Eks | Aks | Gke => refuse(
                 "podSecurity",
                 "the cloud runs the API server with its own admission configuration; label namespaces (`pod-security.kubernetes.io/enforce`) instead",

@@ -11,6 +11,7 @@
 
 mod monitoring;
 mod policy;
+mod security;
 mod values;
 
 pub use values::VCLUSTER_SERVICE_LABEL;
@@ -228,6 +229,7 @@ impl Provider for Vcluster<'_> {
         let mut objects = vec![vcluster];
         objects.extend(policy::network_policies(cluster));
         objects.extend(policy::disruption_budgets(cluster));
+        objects.extend(security::config_map(cluster));
         if self.settings.service_monitor.unwrap_or(false) {
             objects.push(monitoring::service_monitor(cluster));
         }
