@@ -57,7 +57,13 @@ pub(crate) fn api_server(cluster: &ResolvedCluster) -> VirtualApiServer {
         .and_then(|o| o.certificate_authority.as_ref())
     {
         flag("oidc-ca-file", "/etc/kubernetes/oidc/ca.crt");
-        mounted.push(("oidc-ca", "/etc/kubernetes/oidc", ca.name.clone(), ca.key.clone(), "ca.crt"));
+        mounted.push((
+            "oidc-ca",
+            "/etc/kubernetes/oidc",
+            ca.name.clone(),
+            ca.key.clone(),
+            "ca.crt",
+        ));
     }
     if let Some(audit) = &security.audit {
         flag("audit-log-path", "-");
@@ -73,13 +79,19 @@ pub(crate) fn api_server(cluster: &ResolvedCluster) -> VirtualApiServer {
                 ));
             }
             None => {
-                flag("audit-policy-file", &format!("{SECURITY_DIR}/{AUDIT_POLICY_KEY}"));
+                flag(
+                    "audit-policy-file",
+                    &format!("{SECURITY_DIR}/{AUDIT_POLICY_KEY}"),
+                );
                 own_files.push(AUDIT_POLICY_KEY);
             }
         }
     }
     if security.pod_security.is_some() {
-        flag("admission-control-config-file", &format!("{SECURITY_DIR}/{ADMISSION_KEY}"));
+        flag(
+            "admission-control-config-file",
+            &format!("{SECURITY_DIR}/{ADMISSION_KEY}"),
+        );
         own_files.push(ADMISSION_KEY);
     }
     if security.encryption.is_some() {
@@ -102,14 +114,17 @@ pub(crate) fn api_server(cluster: &ResolvedCluster) -> VirtualApiServer {
             "name": "apiserver-security",
             "configMap": { "name": config_map_name(cluster) },
         }));
-        out.mounts.push(json!({ "name": "apiserver-security", "mountPath": SECURITY_DIR, "readOnly": true }));
+        out.mounts.push(
+            json!({ "name": "apiserver-security", "mountPath": SECURITY_DIR, "readOnly": true }),
+        );
     }
     for (volume, path, name, key, file) in mounted {
         out.volumes.push(json!({
             "name": volume,
             "configMap": { "name": name, "items": [ { "key": key, "path": file } ] },
         }));
-        out.mounts.push(json!({ "name": volume, "mountPath": path, "readOnly": true }));
+        out.mounts
+            .push(json!({ "name": volume, "mountPath": path, "readOnly": true }));
     }
     out
 }
@@ -119,7 +134,10 @@ pub(crate) fn config_map(cluster: &ResolvedCluster) -> Option<Value> {
     let security = &cluster.security;
     let mut data = serde_json::Map::new();
     if let Some(audit) = security.audit.as_ref().filter(|a| a.policy.is_none()) {
-        data.insert(AUDIT_POLICY_KEY.to_owned(), json!(drover_yaml::to_yaml(&audit_policy(audit))));
+        data.insert(
+            AUDIT_POLICY_KEY.to_owned(),
+            json!(drover_yaml::to_yaml(&audit_policy(audit))),
+        );
     }
     if let Some(pod_security) = &security.pod_security {
         data.insert(
