@@ -78,6 +78,11 @@ pub struct EnvironmentSpec {
     /// When the environment's clusters sleep (worker pools to zero) and wake up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hibernation: Option<EnvironmentHibernation>,
+
+    /// The security baseline of every cluster of the environment (single sign-on, audit log,
+    /// encryption at rest, Pod Security, network policy). Claims may strengthen it, never weaken it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<crate::security::SecuritySpec>,
 }
 
 /// How an environment's clusters are upgraded.

@@ -17,6 +17,7 @@ pub mod infrastructure;
 pub mod labels;
 mod reference;
 mod schema;
+pub mod security;
 pub mod workload_cluster;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Phase};
@@ -24,6 +25,7 @@ pub use crds::{crd_values, crds, crds_json, crds_yaml};
 pub use environment::{Environment, EnvironmentSpec, EnvironmentStatus};
 pub use infrastructure::{Infrastructure, InfrastructureSpec, InfrastructureStatus, ProviderKind};
 pub use reference::reference_markdown;
+pub use security::SecuritySpec;
 pub use workload_cluster::{WorkloadCluster, WorkloadClusterSpec, WorkloadClusterStatus};
 
 /// The API group of every drover kind.

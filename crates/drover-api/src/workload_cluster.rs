@@ -94,6 +94,11 @@ pub struct WorkloadClusterSpec {
     /// edge. Omit it to follow the schedules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hibernated: Option<bool>,
+
+    /// Security settings stronger than the Environment's baseline (same shape as
+    /// `Environment.spec.security`); a setting weaker than the environment's is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<crate::security::SecuritySpec>,
 }
 
 /// Control-plane settings of a claim.

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use drover_api::environment::{ClusterDefaults, Policy};
 use drover_api::infrastructure::{Host, KubevirtInfrastructure, Size};
+use drover_api::security::{
+    Audit, AuditLevel, AuditRetention, Authentication, CniEncryption, CniSecurity,
+    EncryptionAtRest, NetworkPolicyDefault, Oidc, PodSecurity, PodSecurityLevel, SecuritySpec,
+};
 use drover_api::workload_cluster::{ControlPlaneSpec, WorkerPool};
 use drover_api::{
     Environment, EnvironmentSpec, Infrastructure, InfrastructureSpec, WorkloadCluster,
@@ -148,5 +152,71 @@ pub fn resolved(
     match resolve_claim(claim, &source, &context) {
         Ok(cluster) => cluster,
         Err(problems) => panic!("fixture claim does not resolve:\n{problems}"),
+    }
+}
+
+/// The full security baseline of a production environment, as the example fleet's: SSO through
+/// Keycloak, audit log with request bodies of workloads and 30 days of retention, Secrets and
+/// ConfigMaps encrypted, Pod Security `restricted`, default-deny network policy, WireGuard and
+/// Hubble.
+pub fn full_security() -> SecuritySpec {
+    SecuritySpec {
+        authentication: Some(Authentication {
+            oidc: Some(Oidc {
+                issuer_url: "https://sso.example.com/realms/platform".to_owned(),
+                client_id: "kubernetes".to_owned(),
+                username_claim: Some("email".to_owned()),
+                username_prefix: Some("oidc:".to_owned()),
+                groups_claim: Some("groups".to_owned()),
+                groups_prefix: Some("oidc:".to_owned()),
+                certificate_authority: None,
+            }),
+        }),
+        audit: Some(Audit {
+            enabled: Some(true),
+            level: Some(AuditLevel::Request),
+            resources: Some(vec!["pods".to_owned(), "deployments.apps".to_owned()]),
+            policy: None,
+            retention: Some(AuditRetention {
+                max_age_days: Some(30),
+                max_size_mb: Some(100),
+                max_backups: Some(10),
+            }),
+        }),
+        encryption_at_rest: Some(EncryptionAtRest {
+            secrets: Some(true),
+            resources: Some(vec!["configmaps".to_owned()]),
+            kms_key: None,
+        }),
+        pod_security: Some(PodSecurity {
+            enforce: Some(PodSecurityLevel::Restricted),
+            audit: Some(PodSecurityLevel::Restricted),
+            warn: Some(PodSecurityLevel::Restricted),
+            exempt_namespaces: Some(vec!["kube-system".to_owned()]),
+        }),
+        network_policy: Some(NetworkPolicyDefault::DefaultDeny),
+        cni: Some(CniSecurity {
+            encryption: Some(CniEncryption::Wireguard),
+            hubble: Some(true),
+        }),
+    }
+}
+
+/// The part of [`full_security`] EKS honours, with a customer-managed KMS key: SSO, the audit
+/// log (AWS's policy and retention) and envelope encryption of Secrets.
+pub fn eks_security() -> SecuritySpec {
+    let full = full_security();
+    SecuritySpec {
+        authentication: full.authentication,
+        audit: Some(Audit {
+            enabled: Some(true),
+            ..Audit::default()
+        }),
+        encryption_at_rest: Some(EncryptionAtRest {
+            secrets: Some(true),
+            resources: None,
+            kms_key: Some("arn:aws:kms:eu-west-1:111122223333:alias/eks-secrets".to_owned()),
+        }),
+        ..SecuritySpec::default()
     }
 }

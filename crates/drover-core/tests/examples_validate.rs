@@ -18,6 +18,7 @@ const RESOLVE_MISTAKES: &[&str] = &[
     "unsupported-option.yaml",
     "unknown-time-zone.yaml",
     "version-skew.yaml",
+    "weaker-security.yaml",
 ];
 
 fn examples_dir() -> PathBuf {

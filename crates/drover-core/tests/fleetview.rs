@@ -286,3 +286,65 @@ fn describe_without_environment_and_with_unreadable_parts_says_so() {
         "{text}"
     );
 }
+
+#[test]
+fn describe_lists_the_effective_security_baseline() {
+    let mut fleet = fleet();
+    let claim = fleet.claim("payments-prod").clone();
+    for environment in &mut fleet.environments {
+        if environment.metadata.name.as_deref() == Some(claim.spec.environment.as_str()) {
+            environment.spec.security = Some(drover_core::fixtures::full_security());
+        }
+    }
+    let text = fleet
+        .describe("payments-prod", DescribeOptions::default())
+        .render_text(now());
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Security baseline:")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        block,
+        [
+            "Security baseline:",
+            "  Sign-in:             OIDC https://sso.example.com/realms/platform (client kubernetes, groups from `groups`)",
+            "  Audit log:           Request for deployments.apps, pods, Metadata for the rest; kept 30 days, 10 files, 100 MB each",
+            "  Encryption at rest:  secrets, configmaps",
+            "  Pod Security:        enforce restricted, audit restricted, warn restricted, exempt kube-system",
+            "  Network policy:      default-deny",
+            "  Cilium:              wireguard encryption, Hubble",
+        ]
+    );
+    // A claim weaker than its environment shows why it is invalid.
+    let mut weak = claim.clone();
+    weak.spec.security = Some(drover_api::SecuritySpec {
+        network_policy: Some(drover_api::security::NetworkPolicyDefault::AllowAll),
+        ..Default::default()
+    });
+    let environment = fleet
+        .environments
+        .iter()
+        .find(|e| e.metadata.name.as_deref() == Some(claim.spec.environment.as_str()));
+    let objects = ClusterObjects::default();
+    let description = describe(
+        &DescribeInput {
+            claim: &weak,
+            environment,
+            fleet: &[],
+            objects: &objects,
+            registration: &RegistrationState::Disabled,
+            warnings: &[],
+        },
+        DescribeOptions::default(),
+    );
+    assert_eq!(description.security.len(), 1);
+    assert_eq!(description.security[0].setting, "Invalid");
+    assert!(
+        description.security[0]
+            .value
+            .starts_with("spec.security.networkPolicy: `allow-all` is weaker"),
+        "{:?}",
+        description.security
+    );
+}

@@ -15,7 +15,8 @@ fn eks_dev_cluster() {
     insta::assert_snapshot!(yaml(&render(&wc, &dev(), &aws_eks())));
 }
 
-/// A production EKS cluster: an x86 and a Graviton node group, metrics-server.
+/// A production EKS cluster: an x86 and a Graviton node group, metrics-server, SSO, the audit
+/// log and KMS envelope encryption.
 #[test]
 fn eks_production_cluster() {
     let mut wc = with_pools(
@@ -31,6 +32,7 @@ fn eks_production_cluster() {
         ],
     );
     wc.spec.addons = Some(vec![Addon::MetricsServer]);
+    wc.spec.security = Some(drover_core::fixtures::eks_security());
     insta::assert_snapshot!(yaml(&render(&wc, &production(), &aws_eks())));
 }
 
@@ -48,5 +50,6 @@ fn kubeadm_production_cluster() {
         &[("md-0", 6, "medium", &[("workload", "web")])],
     );
     wc.spec.addons = Some(vec![Addon::Cilium]);
+    wc.spec.security = Some(drover_core::fixtures::full_security());
     insta::assert_snapshot!(yaml(&render(&wc, &production(), &aws_kubeadm())));
 }

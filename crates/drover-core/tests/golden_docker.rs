@@ -50,6 +50,7 @@ fn ha_production_cluster() {
         pools[1].node_labels = Some([("workload".to_owned(), "batch".to_owned())].into());
     }
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
+    wc.spec.security = Some(drover_core::fixtures::full_security());
     insta::assert_snapshot!(rendered_yaml(&wc, "production"));
 }
 

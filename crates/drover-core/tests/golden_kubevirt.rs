@@ -36,7 +36,7 @@ fn dev_cluster() {
 }
 
 /// An HA production cluster: three control-plane VMs on distinct hosts, live migration, two
-/// worker pools, Cilium and metrics-server.
+/// worker pools, Cilium and metrics-server; the full security baseline from its environment.
 #[test]
 fn ha_production_cluster() {
     let mut wc = with_workers(
@@ -44,11 +44,9 @@ fn ha_production_cluster() {
         &[("md-0", 5, "xlarge"), ("batch", 2, "medium")],
     );
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
-    insta::assert_snapshot!(rendered_yaml(
-        &wc,
-        &environment("production", "v1.32.1"),
-        &kubevirt_infrastructure()
-    ));
+    let mut production = environment("production", "v1.32.1");
+    production.spec.security = Some(fixtures::full_security());
+    insta::assert_snapshot!(rendered_yaml(&wc, &production, &kubevirt_infrastructure()));
 }
 
 /// The least a claim can say: everything from the environment's defaults, no add-ons, on an

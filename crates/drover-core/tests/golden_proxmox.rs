@@ -30,5 +30,11 @@ fn dev_cluster() {
 fn production_cluster() {
     let mut wc = prod_claim(PROXMOX, "edge-prod");
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
+    let mut security = drover_core::fixtures::full_security();
+    // Talos encrypts Secrets only.
+    if let Some(encryption) = security.encryption_at_rest.as_mut() {
+        encryption.resources = None;
+    }
+    wc.spec.security = Some(security);
     insta::assert_snapshot!(rendered_yaml(&wc));
 }

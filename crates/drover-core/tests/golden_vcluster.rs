@@ -24,7 +24,8 @@ fn dev_cluster() {
 }
 
 /// An HA production cluster: three replicas on deployed etcd, quorum budgets, Ingress access with
-/// TLS passthrough, metrics-server.
+/// TLS passthrough, metrics-server; the security baseline a virtual API server takes (the audit
+/// log goes to the container log, and there is no Cilium to configure).
 #[test]
 fn ha_production_cluster() {
     let mut wc = claim("web-prod", "production");
@@ -37,5 +38,12 @@ fn ha_production_cluster() {
         host: None,
     });
     wc.spec.addons = Some(vec![Addon::MetricsServer]);
+    let mut security = drover_core::fixtures::full_security();
+    security.network_policy = None;
+    security.cni = None;
+    if let Some(audit) = security.audit.as_mut() {
+        audit.retention = None;
+    }
+    wc.spec.security = Some(security);
     insta::assert_snapshot!(rendered_yaml(&wc, "production"));
 }

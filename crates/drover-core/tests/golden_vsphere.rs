@@ -30,5 +30,6 @@ fn dev_cluster() {
 fn production_cluster() {
     let mut wc = prod_claim(VSPHERE, "erp-prod");
     wc.spec.addons = Some(vec![Addon::Cilium, Addon::MetricsServer]);
+    wc.spec.security = Some(drover_core::fixtures::full_security());
     insta::assert_snapshot!(rendered_yaml(&wc));
 }

@@ -292,3 +292,50 @@ fn a_render_folder_reads_back_as_rendered() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_security_baseline_rolls_the_control_plane_only() {
+    let mut with_cilium = claim();
+    with_cilium.spec.addons = Some(vec![drover_api::workload_cluster::Addon::Cilium]);
+    let render = |security: Option<drover_api::SecuritySpec>| -> Vec<Value> {
+        let mut env = fixtures::environment("dev", "v1.32.1");
+        env.spec.security = security;
+        let cluster = fixtures::resolved(&with_cilium, &env, &fixtures::kubevirt_infrastructure());
+        render_cluster(&cluster)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .objects
+            .into_iter()
+            .map(|m| m.0)
+            .collect()
+    };
+    let before = render(None);
+    let after = render(Some(fixtures::full_security()));
+    let plan = compare(&before, &after);
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let rollouts: Vec<(&str, &[String])> = plan
+        .impact
+        .rollouts
+        .iter()
+        .map(|r| (r.group.as_str(), r.reasons.as_slice()))
+        .collect();
+    assert_eq!(
+        rollouts,
+        [(
+            "control plane",
+            &["API server configuration changed".to_owned()][..]
+        )]
+    );
+    let changed: Vec<(&str, Action)> = plan
+        .objects
+        .iter()
+        .map(|o| (o.kind.as_str(), o.action))
+        .collect();
+    for expected in [
+        ("KubeadmControlPlane", Action::Change),
+        ("HelmChartProxy", Action::Change),
+        ("ConfigMap", Action::Create),
+        ("ClusterResourceSet", Action::Create),
+    ] {
+        assert!(changed.contains(&expected), "{expected:?} in {changed:?}");
+    }
+}

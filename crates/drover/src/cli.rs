@@ -502,6 +502,10 @@ pub struct KubeconfigArgs {
     /// Write the kubeconfig to this file (mode 0600, replaced atomically) instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+    /// A kubeconfig for people: sign in through the cluster's OIDC provider with the
+    /// `kubectl oidc-login` plugin (kubelogin) instead of CAPI's admin credentials.
+    #[arg(long)]
+    pub oidc: bool,
     /// Connection.
     #[command(flatten)]
     pub access: ClusterAccess,

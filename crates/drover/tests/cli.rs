@@ -48,7 +48,7 @@ fn validate_the_example_fleet_prints_the_summary_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert_eq!(
         stdout(&output),
-        "13 clusters in 6 environments on 8 infrastructures: valid
+        "13 clusters in 7 environments on 8 infrastructures: valid
 "
     );
 }

@@ -338,3 +338,63 @@ fn kubeconfig_is_printed_or_written_privately() {
         "error: not allowed to read Secret risk-cluster/risk-kubeconfig: reading a cluster's kubeconfig needs `get` on secrets in namespace risk-cluster (secrets \"risk-kubeconfig\" is forbidden: User \"dev\" cannot get resource \"secrets\")\n"
     );
 }
+
+#[test]
+fn kubeconfig_oidc_signs_in_through_the_environments_provider() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Without an OIDC provider there is nothing to sign in with.
+    let config = kubeconfig(dir.path(), &management_cluster());
+    let output = drover(&config, &["kubeconfig", "payments", "--oidc"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: cluster payments has no OIDC provider: neither Environment production nor the claim sets spec.security.authentication.oidc\n"
+    );
+
+    let claim = claim("team-payments", "payments", "production", "Ready", "True");
+    let environment = json!({
+        "apiVersion": "drover.dev/v1alpha1", "kind": "Environment",
+        "metadata": { "name": "production" },
+        "spec": { "kubernetesVersion": "v1.33.2", "security": { "authentication": { "oidc": {
+            "issuerUrl": "https://sso.example.com/realms/platform", "clientId": "kubernetes" } } } },
+    });
+    // apiVersion: v1 / kind: Config / clusters: [payments at https://10.0.0.5:6443, CA "CA"] /
+    // users: [admin with client-key-data "KEY"].
+    let encoded = "YXBpVmVyc2lvbjogdjEKa2luZDogQ29uZmlnCmNsdXN0ZXJzOgotIG5hbWU6IHBheW1lbnRzCiAgY2x1c3RlcjoKICAgIHNlcnZlcjogaHR0cHM6Ly8xMC4wLjAuNTo2NDQzCiAgICBjZXJ0aWZpY2F0ZS1hdXRob3JpdHktZGF0YTogUTBFPQp1c2VyczoKLSBuYW1lOiBhZG1pbgogIHVzZXI6CiAgICBjbGllbnQta2V5LWRhdGE6IFMwVloK";
+    let routes = HashMap::from([
+        (
+            "/apis/drover.dev/v1alpha1/namespaces/team-payments/workloadclusters/payments"
+                .to_owned(),
+            (200, claim),
+        ),
+        (
+            "/apis/drover.dev/v1alpha1/environments/production".to_owned(),
+            (200, environment),
+        ),
+        (
+            "/api/v1/namespaces/payments-cluster/secrets/payments-kubeconfig".to_owned(),
+            (
+                200,
+                json!({ "apiVersion": "v1", "kind": "Secret",
+                        "metadata": { "name": "payments-kubeconfig", "namespace": "payments-cluster" },
+                        "data": { "value": encoded } }),
+            ),
+        ),
+    ]);
+    let config = kubeconfig(dir.path(), &serve(routes));
+    let output = drover(
+        &config,
+        &["kubeconfig", "payments", "-n", "team-payments", "--oidc"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let written = text(&output.stdout);
+    assert!(
+        written.contains("server: https://10.0.0.5:6443\n    certificate-authority-data: Q0E=\n"),
+        "{written}"
+    );
+    assert!(written.contains("      command: kubectl\n      args:\n      - oidc-login\n      - get-token\n      - --oidc-issuer-url=https://sso.example.com/realms/platform\n      - --oidc-client-id=kubernetes\n"), "{written}");
+    assert!(
+        !written.contains("client-key-data") && !written.contains("S0VZ"),
+        "{written}"
+    );
+}

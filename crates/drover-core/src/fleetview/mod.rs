@@ -12,12 +12,14 @@
 //! - [`describe`]: claim → CAPI Cluster → control plane → worker pools → Machines, with
 //!   conditions, plus Argo CD registration and promotion state (`describe cluster`);
 //! - [`wait`]: when a claim being waited for is done, still on its way, or will not get there;
+//! - [`oidc_kubeconfig`]: a kubeconfig signing people in through the cluster's OIDC provider;
 //! - [`age`]: kubectl's way of writing how long ago something happened.
 
 pub mod age;
 pub mod clusters;
 pub mod describe;
 pub mod environments;
+pub mod oidc_kubeconfig;
 pub mod table;
 pub mod wait;
 

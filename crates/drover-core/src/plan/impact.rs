@@ -204,7 +204,39 @@ fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
                 "machine template",
                 &mut reasons,
             );
-            if changed("/spec/kubeadmConfigSpec") {
+            // The API server's flags, volumes and files (the security baseline) restart it on
+            // new machines: name that, rather than kubeadm configuration in general.
+            let api_server = changed("/spec/kubeadmConfigSpec/clusterConfiguration/apiServer")
+                || changed("/spec/kubeadmConfigSpec/files");
+            if api_server {
+                reasons.push("API server configuration changed".to_owned());
+            }
+            let mut others = before.pointer("/spec/kubeadmConfigSpec").cloned();
+            let mut new_others = after.pointer("/spec/kubeadmConfigSpec").cloned();
+            for spec in [others.as_mut(), new_others.as_mut()].into_iter().flatten() {
+                if let Some(spec) = spec.as_object_mut() {
+                    spec.remove("files");
+                    if let Some(config) = spec
+                        .get_mut("clusterConfiguration")
+                        .and_then(Value::as_object_mut)
+                    {
+                        config.remove("apiServer");
+                    }
+                    if spec
+                        .get("clusterConfiguration")
+                        .and_then(Value::as_object)
+                        .is_some_and(serde_json::Map::is_empty)
+                    {
+                        spec.remove("clusterConfiguration");
+                    }
+                }
+            }
+            let other_changed = match (&others, &new_others) {
+                (Some(a), Some(b)) => !same(a, b),
+                (None, None) => false,
+                _ => true,
+            };
+            if other_changed {
                 reasons.push("kubeadm configuration changed".to_owned());
             }
         }

@@ -14,6 +14,7 @@ pub mod docker;
 pub mod gcp;
 pub mod kubevirt;
 pub mod proxmox;
+pub mod security;
 pub mod vcluster;
 pub mod vm_size;
 pub mod vsphere;

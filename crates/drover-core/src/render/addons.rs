@@ -121,6 +121,7 @@ fn cilium_values(cluster: &ResolvedCluster, settings: &AddonSettings) -> String 
          enableIPv4Masquerade: true\n",
         kpr = settings.kube_proxy_replacement,
     );
+    values.push_str(&crate::providers::security::cilium_values(cluster));
     if let Some(extra) = &settings.extra_cilium_values {
         values.push_str(extra);
         if !values.ends_with('\n') {

@@ -81,11 +81,22 @@ pub fn control_plane(
         "joinConfiguration": { "nodeRegistration": registration },
     });
     let mut cluster_configuration = serde_json::Map::new();
+    let security = super::security::kubeadm_api_server(cluster);
+    let mut api_server = serde_json::Map::new();
     if !settings.api_server_cert_sans.is_empty() {
-        cluster_configuration.insert(
-            "apiServer".to_owned(),
-            json!({ "certSANs": settings.api_server_cert_sans }),
+        api_server.insert("certSANs".to_owned(), json!(settings.api_server_cert_sans));
+    }
+    if !security.extra_args.is_empty() {
+        api_server.insert(
+            "extraArgs".to_owned(),
+            json!(extra_args(&security.extra_args)),
         );
+    }
+    if !security.extra_volumes.is_empty() {
+        api_server.insert("extraVolumes".to_owned(), json!(security.extra_volumes));
+    }
+    if !api_server.is_empty() {
+        cluster_configuration.insert("apiServer".to_owned(), Value::Object(api_server));
     }
     if !settings.controller_manager_extra_args.is_empty() {
         cluster_configuration.insert(
@@ -96,8 +107,14 @@ pub fn control_plane(
     if !cluster_configuration.is_empty() {
         config["clusterConfiguration"] = Value::Object(cluster_configuration);
     }
-    if !settings.control_plane_files.is_empty() {
-        config["files"] = Value::Array(settings.control_plane_files.clone());
+    let files: Vec<Value> = settings
+        .control_plane_files
+        .iter()
+        .chain(&security.files)
+        .cloned()
+        .collect();
+    if !files.is_empty() {
+        config["files"] = Value::Array(files);
     }
     let pre_commands: Vec<&String> = settings
         .pre_commands

@@ -12,6 +12,7 @@ pub mod kubeadm;
 mod manifest;
 pub mod meta;
 pub mod order;
+pub mod security;
 
 pub use addons::AddonSettings;
 pub use manifest::{Manifest, TypedRef};
@@ -121,6 +122,7 @@ pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, Rend
         objects.extend(capi::machine_health_checks(cluster));
     }
     objects.extend(addons::helm_chart_proxies(cluster, &parts.addons));
+    objects.extend(crate::providers::security::default_deny_objects(cluster));
 
     let mut ordered = Vec::with_capacity(objects.len());
     for (index, value) in objects.into_iter().enumerate() {

@@ -13,6 +13,7 @@ use super::model::{
     WorkerGroup,
 };
 use super::report::Report;
+use super::security::{check_security_spec, effective_security};
 use crate::diagnostics::{Diagnostics, ObjectRef};
 use crate::fleet::Source;
 use crate::hibernation;
@@ -149,6 +150,26 @@ pub fn resolve_claim(
     })
     .ok();
 
+    for (field, message) in check_security_spec(
+        "spec.security",
+        spec.security.as_ref().unwrap_or(&Default::default()),
+    ) {
+        report.error(&field, message);
+    }
+    let security = match effective_security(
+        &env_name,
+        environment.spec.security.as_ref(),
+        spec.security.as_ref(),
+    ) {
+        Ok(security) => Some(security),
+        Err(problems) => {
+            for (field, message) in problems {
+                report.error(&field, message);
+            }
+            None
+        }
+    };
+
     if let Some(access) = &spec.external_access
         && let Some(host) = &access.host
         && !is_dns_name(host)
@@ -165,8 +186,16 @@ pub fn resolve_claim(
         control_plane,
         network,
         hibernation,
+        security,
     ) {
-        (true, Some(version), Some(control_plane), Some(network), Some(hibernation)) => {
+        (
+            true,
+            Some(version),
+            Some(control_plane),
+            Some(network),
+            Some(hibernation),
+            Some(security),
+        ) => {
             Ok(ResolvedCluster {
                 namespace: naming::cluster_namespace(&name),
                 name,
@@ -194,6 +223,7 @@ pub fn resolve_claim(
                 paused: spec.paused.unwrap_or(false),
                 hibernation,
                 asleep: false,
+                security,
             })
         }
         _ => Err(Diagnostics(report.into_diagnostics())),

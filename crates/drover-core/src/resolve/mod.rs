@@ -8,6 +8,7 @@ mod claim;
 mod model;
 mod objects;
 mod report;
+mod security;
 
 pub use claim::{
     ClaimContext, DEFAULT_ARGOCD_NAMESPACE, DEFAULT_CONTROL_PLANE_REPLICAS, DEFAULT_POD_CIDR,
@@ -18,6 +19,11 @@ pub use model::{
     WorkerGroup,
 };
 pub use objects::{check_environment, check_infrastructure};
+pub use security::{
+    ResolvedAudit, ResolvedEncryption, ResolvedPodSecurity, ResolvedSecurity, SecurityProblem,
+    audit_level_name, check_security_spec, cni_encryption_name, effective_security,
+    network_policy_name, pod_security_name,
+};
 
 use crate::diagnostics::Diagnostic;
 use crate::fleet::Fleet;

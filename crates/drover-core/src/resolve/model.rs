@@ -65,6 +65,8 @@ pub struct ResolvedCluster {
     /// Whether the worker pools are put to sleep ([`ResolvedCluster::hibernate`]): checks that
     /// hold for creating a cluster (a GKE cluster needs a node to be created) do not apply.
     pub asleep: bool,
+    /// The effective security baseline: the environment's, strengthened by the claim's.
+    pub security: super::security::ResolvedSecurity,
 }
 
 impl ResolvedCluster {

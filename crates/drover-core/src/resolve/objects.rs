@@ -125,6 +125,11 @@ pub fn check_environment(
             format!("{replicas}: must be 1, 3, 5 or 7"),
         );
     }
+    if let Some(security) = &spec.security {
+        for (field, message) in super::security::check_security_spec("spec.security", security) {
+            report.error(&field, message);
+        }
+    }
     if let Some(policy) = &spec.policy {
         for (index, infra) in policy.allowed_infrastructures.iter().flatten().enumerate() {
             if !infrastructures.contains(&infra.as_str()) {

@@ -25,7 +25,7 @@ use std::fmt;
 use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
-pub use claims::{find_claim, list_claims, list_environments};
+pub use claims::{find_claim, get_environment, list_claims, list_environments};
 pub use connect::{ConnectError, ConnectOptions, connect};
 pub use details::{ClusterDetails, cluster_details};
 pub use hibernate::{CLI_FIELD_MANAGER, request_hibernation};

@@ -1,5 +1,5 @@
-//! `drover kubeconfig NAME [--output-file FILE]`: the workload cluster's kubeconfig from CAPI's
-//! Secret, printed or written to a file with mode 0600, atomically (a temporary file in the same
+//! `drover kubeconfig NAME [--oidc] [--output-file FILE]`: the workload cluster's kubeconfig from
+//! CAPI's Secret (with `--oidc`, its server and CA with an OIDC sign-in instead of the admin user), printed or written to a file with mode 0600, atomically (a temporary file in the same
 //! folder, renamed over the target), so a reader never sees half a file.
 
 use std::io::Write;
@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use drover_kube::fleet::{connect, read_kubeconfig};
+use drover_core::fleetview::oidc_kubeconfig::{claim_oidc, oidc_kubeconfig};
+use drover_kube::fleet::{connect, find_claim, get_environment, read_kubeconfig};
 
 use super::fleet_client::{block_on, options};
 use crate::cli::KubeconfigArgs;
@@ -15,11 +16,35 @@ use crate::cli::KubeconfigArgs;
 pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
     let kubeconfig = block_on(async {
         let client = connect(&options(&args.access)).await?;
-        anyhow::Ok(read_kubeconfig(&client, &args.name, args.namespace.as_deref()).await?)
+        // With --oidc, the claim's OIDC provider first: no admin credentials are read for a
+        // cluster people cannot sign in to.
+        let oidc = match args.oidc {
+            true => {
+                let claim = find_claim(&client, &args.name, args.namespace.as_deref()).await?;
+                let environment = get_environment(&client, &claim.spec.environment)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("Environment {} does not exist", claim.spec.environment)
+                    })?;
+                Some(claim_oidc(&claim, &environment).map_err(anyhow::Error::msg)?)
+            }
+            false => None,
+        };
+        let admin = read_kubeconfig(&client, &args.name, args.namespace.as_deref()).await?;
+        anyhow::Ok(match oidc {
+            Some(oidc) => {
+                let admin = std::str::from_utf8(admin.bytes())
+                    .context("the cluster's kubeconfig is not UTF-8")?;
+                oidc_kubeconfig(&args.name, admin, &oidc)
+                    .map_err(anyhow::Error::msg)?
+                    .into_bytes()
+            }
+            None => admin.bytes().to_vec(),
+        })
     })??;
     match &args.output_file {
         Some(path) => {
-            write_private(path, kubeconfig.bytes())?;
+            write_private(path, &kubeconfig)?;
             eprintln!(
                 "wrote the kubeconfig of {} to {}",
                 args.name,
@@ -27,7 +52,7 @@ pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
             );
         }
         None => std::io::stdout()
-            .write_all(kubeconfig.bytes())
+            .write_all(&kubeconfig)
             .context("writing to standard output")?,
     }
     Ok(ExitCode::SUCCESS)

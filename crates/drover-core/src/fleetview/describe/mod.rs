@@ -7,6 +7,7 @@
 //! caller read; [`Description::render_text`] writes it for people.
 
 mod render;
+mod security;
 mod tree;
 
 use drover_api::workload_cluster::ReplicaCounts;
@@ -18,6 +19,7 @@ use super::clusters::ClusterRow;
 use super::environments::EnvironmentRow;
 use crate::resolve::DEFAULT_ARGOCD_NAMESPACE;
 
+pub use security::SecuritySetting;
 pub use tree::Node;
 
 /// The live CAPI objects of one cluster, as the API server returned them (absent or empty when
@@ -137,6 +139,10 @@ pub struct Description {
     pub promotion: Option<Promotion>,
     /// The Argo CD registration.
     pub registration: RegistrationState,
+    /// The effective security baseline (environment and claim), setting by setting; absent
+    /// when neither sets one or the Environment could not be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security: Vec<SecuritySetting>,
     /// Claim → Cluster → control plane → pools → Machines.
     pub tree: Node,
     /// What could not be read.
@@ -154,6 +160,7 @@ pub fn describe(input: &DescribeInput<'_>, options: DescribeOptions) -> Descript
             environment: EnvironmentRow::of(environment, &fleet),
         }),
         registration: input.registration.clone(),
+        security: security::baseline(input.claim, input.environment).unwrap_or_default(),
         tree: tree::claim_node(input.claim, input.objects, options),
         warnings: input.warnings.to_vec(),
         summary: Summary {

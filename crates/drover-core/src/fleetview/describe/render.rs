@@ -49,6 +49,25 @@ impl Description {
             let _ = writeln!(out, "{:<width$}{value}", format!("{key}:"));
         }
         out.push('\n');
+        if !self.security.is_empty() {
+            out.push_str("Security baseline:\n");
+            let width = self
+                .security
+                .iter()
+                .map(|s| s.setting.len())
+                .max()
+                .unwrap_or(0)
+                + 3;
+            for setting in &self.security {
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{}",
+                    format!("{}:", setting.setting),
+                    setting.value
+                );
+            }
+            out.push('\n');
+        }
 
         let mut table = Table::new([
             "NAME", "READY", "REPLICAS", "VERSION", "SINCE", "REASON", "MESSAGE",

@@ -25,6 +25,12 @@ const MAX_VPC_PREFIX: u8 = 25;
 /// Checks of an EKS cluster.
 pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     let cloud = eks_cloud();
+    crate::providers::security::check_security(
+        issues,
+        cluster,
+        crate::providers::security::ControlPlaneKind::Eks,
+        &cloud.label(),
+    );
     cloud.check_managed_control_plane(issues, cluster);
     cloud.check_external_access(issues, cluster);
     cloud.check_managed_cni(issues, cluster, "the Amazon VPC CNI", &[]);
@@ -111,6 +117,7 @@ pub(super) fn build(cluster: &ResolvedCluster, settings: &AwsInfrastructure) -> 
     if let Some(identity) = &settings.identity_ref {
         spec["identityRef"] = json!({ "kind": identity.kind, "name": identity.name });
     }
+    add_security(&mut spec, cluster);
     let control_plane = object(
         EKS_CONTROLPLANE_V1BETA2,
         "AWSManagedControlPlane",
@@ -140,6 +147,46 @@ pub(super) fn build(cluster: &ResolvedCluster, settings: &AwsInfrastructure) -> 
         // Nothing runs in the cluster's namespace on the management cluster.
         pod_security: PodSecurityLevel::Restricted,
         addons: AddonSettings::default(),
+    }
+}
+
+/// The baseline in EKS' own fields: the OIDC identity provider (associated by EKS, named after
+/// the cluster), the audit log to CloudWatch, and envelope encryption of Secrets with the KMS
+/// key. Without a KMS key EKS encrypts all API data with its default envelope encryption.
+fn add_security(spec: &mut Value, cluster: &ResolvedCluster) {
+    let security = &cluster.security;
+    if let Some(oidc) = &security.oidc {
+        let mut config = json!({
+            "identityProviderConfigName": format!("{}-oidc", cluster.name),
+            "issuerUrl": oidc.issuer_url,
+            "clientId": oidc.client_id,
+        });
+        for (key, value) in [
+            ("usernameClaim", &oidc.username_claim),
+            ("usernamePrefix", &oidc.username_prefix),
+            ("groupsClaim", &oidc.groups_claim),
+            ("groupsPrefix", &oidc.groups_prefix),
+        ] {
+            if let Some(value) = value {
+                config[key] = json!(value);
+            }
+        }
+        spec["oidcIdentityProviderConfig"] = config;
+    }
+    if security.audit.is_some() {
+        // CAPA requires every switch once `logging` is given.
+        spec["logging"] = json!({
+            "apiServer": false,
+            "audit": true,
+            "authenticator": false,
+            "controllerManager": false,
+            "scheduler": false,
+        });
+    }
+    if let Some(encryption) = &security.encryption
+        && let Some(key) = &encryption.kms_key
+    {
+        spec["encryptionConfig"] = json!({ "provider": key, "resources": ["secrets"] });
     }
 }
 

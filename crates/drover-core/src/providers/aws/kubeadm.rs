@@ -34,6 +34,12 @@ const AWS_NODE_NAME: &str = "{{ ds.meta_data.local_hostname }}";
 /// Checks of a self-managed cluster.
 pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     let cloud = kubeadm_cloud();
+    crate::providers::security::check_security(
+        issues,
+        cluster,
+        crate::providers::security::ControlPlaneKind::Kubeadm,
+        &cloud.label(),
+    );
     cloud.check_external_access(issues, cluster);
     cloud.check_size(
         issues,

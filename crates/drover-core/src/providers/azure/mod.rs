@@ -168,6 +168,12 @@ impl Provider for Azure<'_> {
         let mut issues = Vec::new();
         let cloud = cloud();
         let label = cloud.label();
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Aks,
+            &label,
+        );
         cloud.check_managed_control_plane(&mut issues, cluster);
         cloud.check_external_access(&mut issues, cluster);
         cloud.check_managed_cni(

@@ -223,6 +223,12 @@ impl Provider for Docker<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Kubeadm,
+            "provider `docker`",
+        );
         if cluster.external_host.is_some() {
             issues.push(Issue::new(
                 "spec.externalAccess.host",

@@ -83,6 +83,12 @@ impl Provider for Gcp<'_> {
         let mut issues = Vec::new();
         let cloud = cloud();
         let label = cloud.label();
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Gke,
+            &label,
+        );
         cloud.check_managed_control_plane(&mut issues, cluster);
         cloud.check_external_access(&mut issues, cluster);
         cloud.check_managed_cni(&mut issues, cluster, "VPC-native GKE networking", &[]);

@@ -69,6 +69,12 @@ impl Provider for Kubevirt<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Kubeadm,
+            "provider `kubevirt`",
+        );
         if cluster.network.cni == Cni::Provider {
             issues.push(Issue::new(
                 "spec.network.cni",

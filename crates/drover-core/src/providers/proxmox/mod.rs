@@ -164,6 +164,12 @@ impl Provider for Proxmox<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = access::vip_only(cluster, "proxmox", "the cluster's control-plane VIP");
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Talos,
+            "provider `proxmox` (Talos)",
+        );
         if cluster.network.cni == Cni::Calico {
             issues.push(Issue::new(
                 "spec.network.cni",

@@ -21,6 +21,7 @@ use std::net::Ipv4Addr;
 use crate::render::TypedRef;
 use crate::render::hash::hashed_name;
 use crate::render::meta::{MetaBuilder, object};
+use crate::render::security;
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// apiVersion of the Talos bootstrap provider (CABPT).
@@ -118,8 +119,43 @@ pub fn control_plane_patch(
                 },
             },
         },
-        "cluster": cluster_section(cluster, settings),
+        "cluster": control_plane_cluster_section(cluster, settings),
     })
+}
+
+/// The control plane's `cluster:` section: the shared one plus the API server's part of the
+/// security baseline in Talos' own fields (`cluster.apiServer.extraArgs`, `admissionControl`,
+/// `auditPolicy`). Encryption at rest needs nothing: Talos always encrypts Secrets with the
+/// secretbox key of the cluster's secrets bundle, which CABPT generates and keeps in the
+/// cluster's namespace.
+fn control_plane_cluster_section(
+    cluster: &ResolvedCluster,
+    settings: &ProxmoxInfrastructure,
+) -> Value {
+    let mut section = cluster_section(cluster, settings);
+    let mut api_server = Map::new();
+    let mut args: Vec<(String, String)> = security::oidc_flags(cluster);
+    if let Some(audit) = &cluster.security.audit {
+        args.extend(security::audit_retention_flags(audit));
+        api_server.insert("auditPolicy".to_owned(), security::audit_policy(audit));
+    }
+    if !args.is_empty() {
+        let args: Map<String, Value> = args.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        api_server.insert("extraArgs".to_owned(), Value::Object(args));
+    }
+    if let Some(pod_security) = &cluster.security.pod_security {
+        api_server.insert(
+            "admissionControl".to_owned(),
+            json!([ {
+                "name": "PodSecurity",
+                "configuration": security::pod_security_configuration(pod_security),
+            } ]),
+        );
+    }
+    if !api_server.is_empty() {
+        section["apiServer"] = Value::Object(api_server);
+    }
+    section
 }
 
 /// A worker pool's strategic merge patch.

@@ -11,6 +11,7 @@
 
 mod monitoring;
 mod policy;
+mod security;
 mod values;
 
 pub use values::VCLUSTER_SERVICE_LABEL;
@@ -139,6 +140,12 @@ impl Provider for Vcluster<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = Vec::new();
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Vcluster,
+            "provider `vcluster`",
+        );
         match parse_chart_version(&self.settings.chart_version) {
             Some((major, minor, _)) if (major, minor) >= MIN_CHART_VERSION => {}
             _ => issues.push(Issue::new(
@@ -226,6 +233,7 @@ impl Provider for Vcluster<'_> {
         let mut objects = vec![vcluster];
         objects.extend(policy::network_policies(cluster));
         objects.extend(policy::disruption_budgets(cluster));
+        objects.extend(security::config_map(cluster));
         if self.settings.service_monitor.unwrap_or(false) {
             objects.push(monitoring::service_monitor(cluster));
         }

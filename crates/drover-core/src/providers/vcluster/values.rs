@@ -68,10 +68,13 @@ pub(crate) fn values(
     }
 
     let mut control_plane = Map::new();
-    control_plane.insert(
-        "distro".to_owned(),
-        json!({ "k8s": { "enabled": true, "version": cluster.control_plane.version.to_string() } }),
-    );
+    let mut k8s = json!({ "enabled": true, "version": cluster.control_plane.version.to_string() });
+    // The security baseline: flags of the virtual API server and files from pod volumes.
+    let security = super::security::api_server(cluster);
+    if !security.args.is_empty() {
+        k8s["apiServer"] = json!({ "extraArgs": security.args });
+    }
+    control_plane.insert("distro".to_owned(), json!({ "k8s": k8s }));
     if is_ha(cluster) {
         control_plane.insert(
             "backingStore".to_owned(),
@@ -97,15 +100,17 @@ pub(crate) fn values(
         "resources".to_owned(),
         json!({ "requests": compute.clone(), "limits": compute }),
     );
-    stateful_set.insert(
-        "persistence".to_owned(),
-        json!({ "volumeClaim": if is_ha(cluster) {
-            // Data lives in the deployed etcd; the control-plane pods are stateless.
-            json!({ "enabled": false })
-        } else {
-            volume_claim(cluster, settings)
-        }}),
-    );
+    let mut persistence = json!({ "volumeClaim": if is_ha(cluster) {
+        // Data lives in the deployed etcd; the control-plane pods are stateless.
+        json!({ "enabled": false })
+    } else {
+        volume_claim(cluster, settings)
+    }});
+    if !security.volumes.is_empty() {
+        persistence["addVolumes"] = json!(security.volumes);
+        persistence["addVolumeMounts"] = json!(security.mounts);
+    }
+    stateful_set.insert("persistence".to_owned(), persistence);
     if is_ha(cluster) {
         // Spread the replicas over nodes where the management cluster has enough of them;
         // preferred, not required, so a small management cluster still schedules them all.

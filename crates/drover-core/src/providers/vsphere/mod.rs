@@ -218,6 +218,12 @@ impl Provider for Vsphere<'_> {
 
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue> {
         let mut issues = access::vip_only(cluster, "vsphere", "the cluster's kube-vip VIP");
+        super::security::check_security(
+            &mut issues,
+            cluster,
+            super::security::ControlPlaneKind::Kubeadm,
+            "provider `vsphere`",
+        );
         if cluster.network.cni == Cni::Provider {
             issues.push(Issue::new(
                 "spec.network.cni",
