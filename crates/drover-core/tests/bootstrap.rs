@@ -219,8 +219,12 @@ fn a_kubevirt_only_fleet_gets_capi_kubeadm_kubevirt_and_caaph_for_its_addons() {
             "AddonProvider/helm v0.6.4",
         ]
     );
-    // No managed node pools, no resource sets: no gates to turn on.
-    assert!(gates(&plan, ProviderType::Core, "cluster-api").is_empty());
+    // No managed node pools; the one resource set is payments-prod's default-deny network
+    // policy (its environment's security baseline), which the rendered cluster brings in.
+    assert_eq!(
+        gates(&plan, ProviderType::Core, "cluster-api"),
+        ["ClusterResourceSet"]
+    );
     assert!(plan.prerequisites.is_empty(), "{:?}", plan.prerequisites);
 }
 
@@ -238,7 +242,13 @@ fn infrastructure_kinds_cover_what_clusters_render() {
         for object in render_cluster(cluster).expect("renders").objects {
             let kind = object.kind();
             let custom = kind_info(kind).and_then(|i| i.crd_name()).is_some();
-            if !custom || kind == "HelmChartProxy" || kind == "ServiceMonitor" {
+            // Add-on kinds come with what a claim or its environment asks for (charts, the
+            // security baseline's default-deny policy), not with the infrastructure.
+            let addon = matches!(
+                kind,
+                "HelmChartProxy" | "ServiceMonitor" | "ClusterResourceSet"
+            );
+            if !custom || addon {
                 continue;
             }
             assert!(

@@ -14,7 +14,7 @@ mod vcluster;
 use std::path::Path;
 
 use drover_api::security::{AuditLevel, ConfigMapKeyRef, SecuritySpec};
-use drover_api::workload_cluster::Addon;
+use drover_api::workload_cluster::{Addon, Cni, NetworkSpec};
 use drover_core::fixtures::{self, claim, eks_security, environment, full_security};
 use drover_core::render::{RenderedCluster, render_cluster};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
@@ -439,15 +439,32 @@ fn what_a_provider_cannot_honour_is_refused_at_the_field() {
 }
 
 #[test]
-fn cilium_options_need_the_cilium_add_on() {
+fn cilium_options_bring_the_cilium_add_on_and_need_cilium_as_the_cni() {
     let wc = secured(claim("team-a", "kv", "dev"), full_security());
-    let cluster = fixtures::resolved(
-        &wc,
-        &environment("dev", "v1.32.1"),
-        &fixtures::kubevirt_infrastructure(),
+    let env = environment("dev", "v1.32.1");
+    let infra = fixtures::kubevirt_infrastructure();
+    // A Cilium cluster (the default CNI on KubeVirt) gets the add-on without listing it.
+    let cluster = fixtures::resolved(&wc, &env, &infra);
+    assert!(
+        cluster.addons.contains(&Addon::Cilium),
+        "{:?}",
+        cluster.addons
     );
-    let fields: Vec<String> = drover_core::providers::provider_for(&cluster.provider)
-        .check(&cluster)
+    assert!(
+        drover_core::providers::check_cluster(&cluster).is_empty(),
+        "{:?}",
+        drover_core::providers::check_cluster(&cluster)
+    );
+    // A Calico cluster cannot have them: each setting is refused at its field.
+    let mut calico = wc.clone();
+    calico.spec.network = Some(NetworkSpec {
+        cni: Some(Cni::Calico),
+        ..NetworkSpec::default()
+    });
+    calico.spec.addons = Some(vec![Addon::Calico]);
+    let cluster = fixtures::resolved(&calico, &env, &infra);
+    assert!(!cluster.addons.contains(&Addon::Cilium));
+    let fields: Vec<String> = drover_core::providers::check_cluster(&cluster)
         .into_iter()
         .map(|i| i.field)
         .collect();

@@ -43,7 +43,7 @@ fn stdout_streams_every_entity_of_the_example_fleet() {
     let kinds = |kind: &str| stream.matches(&format!("\nkind: {kind}\n")).count();
     assert_eq!(kinds("Location"), 1);
     assert_eq!(kinds("Domain"), 1);
-    assert_eq!(kinds("System"), 6);
+    assert_eq!(kinds("System"), 7);
     assert_eq!(kinds("Resource"), 13 + 8);
     assert_eq!(kinds("Template"), 1);
     assert!(stream.starts_with("---\n# catalog-info.yaml\n"));

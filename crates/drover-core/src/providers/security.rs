@@ -156,7 +156,7 @@ pub fn check_security(
         if wanted && !cilium {
             refuse(
                 field,
-                "drover sets it through the Cilium add-on, and the cluster does not install it (add `cilium` to spec.addons)",
+                "drover sets it through the Cilium add-on, and the cluster's CNI is not Cilium (spec.network.cni; with Cilium, drover installs the add-on)",
             );
         }
     }

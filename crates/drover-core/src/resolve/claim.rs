@@ -136,7 +136,7 @@ pub fn resolve_claim(
         version,
     );
     let network = resolve_network(&mut report, claim, provider.default_cni());
-    let addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
+    let mut addons = resolve_addons(&mut report, claim, network.as_ref().map(|n| n.cni));
     let argocd = resolve_argocd(&mut report, claim, &env_name, &name);
     let hibernation = hibernation::resolve_policy(
         spec.hibernation.as_ref(),
@@ -169,6 +169,16 @@ pub fn resolve_claim(
             None
         }
     };
+    // The baseline's CNI settings (default-deny, transparent encryption, Hubble) come through
+    // the Cilium add-on: a Cilium cluster gets it without listing it. Another CNI is refused by
+    // the provider check, naming the setting.
+    if security.as_ref().is_some_and(|s| s.needs_cilium())
+        && network.as_ref().is_some_and(|n| n.cni == Cni::Cilium)
+        && !addons.contains(&Addon::Cilium)
+    {
+        addons.push(Addon::Cilium);
+        addons.sort();
+    }
 
     if let Some(access) = &spec.external_access
         && let Some(host) = &access.host
@@ -195,37 +205,35 @@ pub fn resolve_claim(
             Some(network),
             Some(hibernation),
             Some(security),
-        ) => {
-            Ok(ResolvedCluster {
-                namespace: naming::cluster_namespace(&name),
-                name,
-                claim_namespace,
-                environment: env_name,
-                infrastructure: spec.infrastructure.clone(),
-                provider,
-                version,
-                control_plane,
-                control_plane_replicas_defaulted: spec
-                    .control_plane
-                    .as_ref()
-                    .is_none_or(|cp| cp.replicas.is_none()),
-                control_plane_size_defaulted: spec
-                    .control_plane
-                    .as_ref()
-                    .is_none_or(|cp| cp.size.is_none()),
-                workers_defaulted: spec.workers.is_none(),
-                workers,
-                network,
-                external_access: spec.external_access.as_ref().and_then(|a| a.type_),
-                external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
-                addons,
-                argocd,
-                paused: spec.paused.unwrap_or(false),
-                hibernation,
-                asleep: false,
-                security,
-            })
-        }
+        ) => Ok(ResolvedCluster {
+            namespace: naming::cluster_namespace(&name),
+            name,
+            claim_namespace,
+            environment: env_name,
+            infrastructure: spec.infrastructure.clone(),
+            provider,
+            version,
+            control_plane,
+            control_plane_replicas_defaulted: spec
+                .control_plane
+                .as_ref()
+                .is_none_or(|cp| cp.replicas.is_none()),
+            control_plane_size_defaulted: spec
+                .control_plane
+                .as_ref()
+                .is_none_or(|cp| cp.size.is_none()),
+            workers_defaulted: spec.workers.is_none(),
+            workers,
+            network,
+            external_access: spec.external_access.as_ref().and_then(|a| a.type_),
+            external_host: spec.external_access.as_ref().and_then(|a| a.host.clone()),
+            addons,
+            argocd,
+            paused: spec.paused.unwrap_or(false),
+            hibernation,
+            asleep: false,
+            security,
+        }),
         _ => Err(Diagnostics(report.into_diagnostics())),
     }
 }

@@ -32,6 +32,14 @@ pub struct ResolvedSecurity {
 }
 
 impl ResolvedSecurity {
+    /// Whether a setting is made through the Cilium add-on (default-deny policy, transparent
+    /// encryption, Hubble).
+    pub fn needs_cilium(&self) -> bool {
+        self.network_policy == NetworkPolicyDefault::DefaultDeny
+            || self.cni_encryption != CniEncryption::Disabled
+            || self.hubble
+    }
+
     /// Whether anything is set beyond the providers' defaults.
     pub fn is_default(&self) -> bool {
         *self == Self::default()

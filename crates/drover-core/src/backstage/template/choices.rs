@@ -17,7 +17,7 @@ use drover_api::workload_cluster::{
 use drover_api::{Environment, Infrastructure, WorkloadCluster};
 
 use crate::fleet::{Fleet, Source};
-use crate::providers::provider_for;
+use crate::providers::check_cluster;
 use crate::resolve::{ClaimContext, resolve_claim};
 use crate::version::KubeVersion;
 
@@ -282,7 +282,7 @@ impl Probe<'_> {
             infrastructure: Some((self.infrastructure, self.infrastructure_source)),
         };
         resolve_claim(&claim, &Source::default(), &context)
-            .is_ok_and(|cluster| provider_for(&cluster.provider).check(&cluster).is_empty())
+            .is_ok_and(|cluster| check_cluster(&cluster).is_empty())
     }
 
     fn claim(&self, candidate: &Candidate) -> WorkloadCluster {
@@ -473,8 +473,7 @@ impl Probe<'_> {
                 .into_iter()
                 .next()
                 .map(|p| format!("{}: {}", p.field, p.message)),
-            Ok(cluster) => provider_for(&cluster.provider)
-                .check(&cluster)
+            Ok(cluster) => check_cluster(&cluster)
                 .into_iter()
                 .next()
                 .map(|issue| format!("{}: {}", issue.field, issue.message)),
