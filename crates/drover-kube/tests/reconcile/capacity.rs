@@ -13,10 +13,10 @@ use drover_kube::Settings;
 use kube::runtime::controller::Action;
 use serde_json::json;
 
-use crate::fixtures::{CLUSTER_NAMESPACE, NAME, STATUS_PATH, World, claim, lines, to_value};
+use crate::fixtures::{
+    CLUSTER_NAMESPACE, NAME, STATUS_PATH, World, claim, hosts, lines, md_replicas, to_value,
+};
 use crate::rbac::denied_by_install;
-
-const INFRASTRUCTURE: &str = "baremetal-kubevirt";
 
 /// Another team's claim on the same infrastructure.
 fn other(namespace: &str, name: &str, workers: i32) -> WorkloadCluster {
@@ -26,18 +26,6 @@ fn other(namespace: &str, name: &str, workers: i32) -> WorkloadCluster {
     )
 }
 
-/// Replaces the infrastructure's hosts with `count` hosts of `cpu` cores and `memory`.
-fn hosts(world: &World, count: usize, cpu: u32, memory: &str) {
-    let list: Vec<_> = (1..=count)
-        .map(|i| json!({ "name": format!("server{i}"), "cpu": cpu, "memory": memory }))
-        .collect();
-    world
-        .fake
-        .update("Infrastructure", "", INFRASTRUCTURE, |infra| {
-            infra["spec"]["kubevirt"]["hosts"] = json!(list);
-        });
-}
-
 fn capacity(world: &World) -> Condition {
     let status = world.claim().status.clone().expect("status");
     status
@@ -45,15 +33,6 @@ fn capacity(world: &World) -> Condition {
         .into_iter()
         .find(|c| c.type_ == ConditionType::CapacityAvailable)
         .expect("CapacityAvailable")
-}
-
-fn md_replicas(world: &World) -> i64 {
-    world
-        .fake
-        .get("MachineDeployment", CLUSTER_NAMESPACE, "payments-md-0")
-        .expect("MachineDeployment")["spec"]["replicas"]
-        .as_i64()
-        .expect("replicas")
 }
 
 #[tokio::test]

@@ -277,3 +277,25 @@ pub fn capi_writes_kubeconfig(fake: &FakeApi, name: &str, key: &str) {
         "data": { "value": ByteString(kubeconfig(key).into_bytes()) },
     }));
 }
+
+/// Replaces the KubeVirt infrastructure's hosts with `count` hosts of `cpu` cores and `memory`.
+pub fn hosts(world: &World, count: usize, cpu: u32, memory: &str) {
+    let list: Vec<_> = (1..=count)
+        .map(|i| json!({ "name": format!("server{i}"), "cpu": cpu, "memory": memory }))
+        .collect();
+    world
+        .fake
+        .update("Infrastructure", "", "baremetal-kubevirt", |infra| {
+            infra["spec"]["kubevirt"]["hosts"] = json!(list);
+        });
+}
+
+/// `spec.replicas` of the scenario claim's pool `md-0`.
+pub fn md_replicas(world: &World) -> i64 {
+    world
+        .fake
+        .get("MachineDeployment", CLUSTER_NAMESPACE, "payments-md-0")
+        .expect("MachineDeployment")["spec"]["replicas"]
+        .as_i64()
+        .expect("replicas")
+}

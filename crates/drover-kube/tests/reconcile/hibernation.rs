@@ -17,7 +17,8 @@ use serde_json::json;
 
 use crate::fake::FakeApi;
 use crate::fixtures::{
-    CLUSTER_NAMESPACE, KEY_DATA, NAME, NAMESPACE, World, claim, context, lines, to_value,
+    CLUSTER_NAMESPACE, KEY_DATA, NAME, NAMESPACE, World, claim, context, hosts, lines, md_replicas,
+    to_value,
 };
 
 /// Asleep 19:00–07:00 UTC every day.
@@ -91,12 +92,7 @@ impl Timed {
     }
 
     fn md_replicas(&self) -> i64 {
-        self.world
-            .fake
-            .get("MachineDeployment", CLUSTER_NAMESPACE, "payments-md-0")
-            .expect("MachineDeployment")["spec"]["replicas"]
-            .as_i64()
-            .expect("replicas")
+        md_replicas(&self.world)
     }
 }
 
@@ -352,18 +348,6 @@ async fn deleting_a_hibernated_cluster_removes_everything() {
         .filter(|o| o["metadata"]["name"] != "payments-kubeconfig")
         .collect();
     assert!(left.is_empty(), "leftovers: {left:#?}");
-}
-
-/// Replaces the infrastructure's hosts with `count` hosts of `cpu` cores and `memory`.
-fn hosts(world: &World, count: usize, cpu: u32, memory: &str) {
-    let list: Vec<_> = (1..=count)
-        .map(|i| json!({ "name": format!("server{i}"), "cpu": cpu, "memory": memory }))
-        .collect();
-    world
-        .fake
-        .update("Infrastructure", "", "baremetal-kubevirt", |infra| {
-            infra["spec"]["kubevirt"]["hosts"] = json!(list);
-        });
 }
 
 #[tokio::test]
