@@ -34,7 +34,7 @@ fn write_fleet(dir: &Path, claims: usize) -> std::io::Result<()> {
     fs::create_dir_all(dir.join("clusters"))?;
     fs::write(
         dir.join("infrastructure.yaml"),
-        "apiVersion: drover.dev/v1alpha1\nkind: Infrastructure\nmetadata: { name: metal }\nspec:\n  kubevirt:\n    storageClass: nfs-client\n    nodeImage: quay.io/capk/ubuntu-2404-container-disk:{{version}}\n    liveMigration: true\n  sizes:\n    small: { cpu: 8, memory: 32Gi, disk: 100Gi }\n    medium: { cpu: 12, memory: 48Gi, disk: 200Gi }\n    large: { cpu: 16, memory: 64Gi, disk: 200Gi }\n    xlarge: { cpu: 24, memory: 96Gi, disk: 300Gi }\n    2xlarge: { cpu: 32, memory: 128Gi, disk: 500Gi }\n",
+        "apiVersion: drover.dev/v1alpha1\nkind: Infrastructure\nmetadata: { name: metal }\nspec:\n  kubevirt:\n    storageClass: nfs-client\n    nodeImage: quay.io/capk/ubuntu-2404-container-disk:{{version}}\n    liveMigration: true\n    managementNetwork: { keepsPodIPOnMigration: true }\n  sizes:\n    small: { cpu: 8, memory: 32Gi, disk: 100Gi }\n    medium: { cpu: 12, memory: 48Gi, disk: 200Gi }\n    large: { cpu: 16, memory: 64Gi, disk: 200Gi }\n    xlarge: { cpu: 24, memory: 96Gi, disk: 300Gi }\n    2xlarge: { cpu: 32, memory: 128Gi, disk: 500Gi }\n",
     )?;
     let mut environments = String::new();
     for (name, cp, workers, size) in ENVIRONMENTS {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use drover_api::environment::{ClusterDefaults, Policy};
-use drover_api::infrastructure::{Host, KubevirtInfrastructure, Size};
+use drover_api::infrastructure::{Host, KubevirtInfrastructure, ManagementNetwork, Size};
 use drover_api::security::{
     Audit, AuditLevel, AuditRetention, Authentication, CniEncryption, CniSecurity,
     EncryptionAtRest, NetworkPolicyDefault, Oidc, PodSecurity, PodSecurityLevel, SecuritySpec,
@@ -37,6 +37,11 @@ pub fn kubevirt_infrastructure() -> Infrastructure {
                 storage_class: "nfs-client".to_owned(),
                 node_image: "quay.io/capk/ubuntu-2404-container-disk:{{version}}".to_owned(),
                 live_migration: Some(true),
+                management_network: Some(ManagementNetwork {
+                    pod_cidr: Some("10.244.0.0/16".to_owned()),
+                    service_cidr: Some("10.96.0.0/12".to_owned()),
+                    keeps_pod_ip_on_migration: Some(true),
+                }),
                 hosts: Some(
                     (1..=3)
                         .map(|i| Host {

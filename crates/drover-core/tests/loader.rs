@@ -77,6 +77,7 @@ spec:
     storageClass: nfs-client
     nodeImage: quay.io/capk/ubuntu-2404-container-disk:{{version}}
     liveMigration: true
+    managementNetwork: { keepsPodIPOnMigration: true }
     controlPlaneService: LoadBalancer
     hosts:
       - { name: server1, cpu: 32, memory: 128Gi }
@@ -157,14 +158,14 @@ fn clean_multi_document_file_loads_with_field_lines() {
             .source
             .fields
             .get("spec.sizes[\"x.large\"].cpu"),
-        Some(&61)
+        Some(&62)
     );
     assert_eq!(
         infrastructure
             .source
             .fields
             .get("spec.kubevirt.hosts[0].cpu"),
-        Some(&58)
+        Some(&59)
     );
     assert!(infrastructure.object.spec.sizes.contains_key("x.large"));
 }

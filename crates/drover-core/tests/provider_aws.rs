@@ -654,3 +654,67 @@ fn kubeadm_dev_and_production_clusters_conform_to_capa_schemas() {
     );
     assert_conforms(&rendered, KUBEADM_KINDS);
 }
+
+/// kubeadm mode boots the AMIs the Infrastructure names: CAPA looks them up in the team's account
+/// by a pattern with the Kubernetes version; a pattern without it, or a lookup in EKS mode, is
+/// refused at its field.
+#[test]
+fn kubeadm_machines_look_up_the_teams_amis_by_version() {
+    use drover_api::infrastructure::AwsImageLookup;
+    use drover_core::fleet::Source;
+    use drover_core::resolve::check_infrastructure;
+
+    let mut infra = aws_kubeadm();
+    if let Some(aws) = infra.spec.aws.as_mut() {
+        aws.image_lookup = Some(AwsImageLookup {
+            org: "123456789012".to_owned(),
+            format: Some("platform-{{.BaseOS}}-k8s-{{.K8sVersion}}-*".to_owned()),
+            base_os: Some("ubuntu-24.04".to_owned()),
+        });
+    }
+    assert!(check_infrastructure(&infra, &Source::default()).is_empty());
+    let rendered = render(&kubeadm_prod(), &production(), &infra);
+    let templates = all(&rendered, "AWSMachineTemplate");
+    assert!(!templates.is_empty());
+    for template in &templates {
+        let machine = &template["spec"]["template"]["spec"];
+        assert_eq!(machine["imageLookupOrg"], "123456789012");
+        assert_eq!(
+            machine["imageLookupFormat"],
+            "platform-{{.BaseOS}}-k8s-{{.K8sVersion}}-*"
+        );
+        assert_eq!(machine["imageLookupBaseOS"], "ubuntu-24.04");
+    }
+    assert_conforms(&rendered, KUBEADM_KINDS);
+    // Without a lookup, CAPA's own published AMIs: no lookup fields.
+    let plain = render(&kubeadm_prod(), &production(), &aws_kubeadm());
+    for template in all(&plain, "AWSMachineTemplate") {
+        assert!(
+            template["spec"]["template"]["spec"]
+                .get("imageLookupOrg")
+                .is_none()
+        );
+    }
+
+    let mut fixed = infra.clone();
+    if let Some(lookup) = fixed
+        .spec
+        .aws
+        .as_mut()
+        .and_then(|a| a.image_lookup.as_mut())
+    {
+        lookup.format = Some("platform-ubuntu-golden-*".to_owned());
+    }
+    let problems = check_infrastructure(&fixed, &Source::default());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].field, "spec.aws.imageLookup.format");
+    assert!(problems[0].message.contains("has no `{{.K8sVersion}}`"));
+
+    let mut eks = aws_eks();
+    if let Some(aws) = eks.spec.aws.as_mut() {
+        aws.image_lookup = infra.spec.aws.as_ref().and_then(|a| a.image_lookup.clone());
+    }
+    let problems = check_infrastructure(&eks, &Source::default());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].field, "spec.aws.imageLookup");
+}

@@ -506,3 +506,76 @@ fn sizes_need_cpu_memory_and_disk_and_no_instance_type() {
         "{messages:?}"
     );
 }
+
+/// The management network: live migration only on a CNI that keeps pod IPs, a node image that
+/// follows the version, and claims whose networks stay clear of the management cluster's.
+#[test]
+fn the_management_network_is_checked_where_the_infrastructure_states_it() {
+    use drover_core::fleet::Source;
+    use drover_core::resolve::check_infrastructure;
+
+    let fields = |infra: &drover_api::Infrastructure| -> Vec<String> {
+        check_infrastructure(infra, &Source::default())
+            .into_iter()
+            .map(|d| format!("{}: {}", d.field, d.message))
+            .collect()
+    };
+    let good = kubevirt_infrastructure();
+    assert!(fields(&good).is_empty(), "{:?}", fields(&good));
+
+    let mut undeclared = good.clone();
+    let mut bad_image = good.clone();
+    if let Some(kubevirt) = undeclared.spec.kubevirt.as_mut() {
+        kubevirt.management_network = None;
+    }
+    if let Some(kubevirt) = bad_image.spec.kubevirt.as_mut() {
+        kubevirt.node_image = "quay.io/capk/ubuntu-2404-container-disk:v1.32.1".to_owned();
+        if let Some(network) = kubevirt.management_network.as_mut() {
+            network.pod_cidr = Some("10.244.0.0".to_owned());
+        }
+    }
+    let found = fields(&undeclared);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("spec.kubevirt.liveMigration: live migration needs a management CNI"),
+        "{found:?}"
+    );
+    let found = fields(&bad_image);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("spec.kubevirt.nodeImage: ")
+                && f.contains("has no `{{version}}`")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f
+            .starts_with("spec.kubevirt.managementNetwork.podCIDR: `10.244.0.0` is not a CIDR")),
+        "{found:?}"
+    );
+
+    // A claim whose pod network is the management cluster's.
+    let mut overlapping = prod();
+    overlapping.spec.network = Some(drover_api::workload_cluster::NetworkSpec {
+        pod_cidr: Some("10.244.0.0/16".to_owned()),
+        ..Default::default()
+    });
+    let cluster = drover_core::fixtures::resolved(
+        &overlapping,
+        &drover_core::fixtures::environment("production", "v1.32.1"),
+        &good,
+    );
+    let issues = drover_core::providers::check_cluster(&cluster);
+    assert!(
+        issues.iter().any(|i| i.field == "spec.network.podCIDR"
+            && i.message
+                .contains("overlaps the management cluster's pod network 10.244.0.0/16")),
+        "{issues:?}"
+    );
+    let clear = drover_core::fixtures::resolved(
+        &prod(),
+        &drover_core::fixtures::environment("production", "v1.32.1"),
+        &good,
+    );
+    assert!(drover_core::providers::check_cluster(&clear).is_empty());
+}

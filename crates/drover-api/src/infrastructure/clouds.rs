@@ -34,6 +34,28 @@ pub struct AwsInfrastructure {
     /// `AWSClusterStaticIdentity`); default: the controller's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_ref: Option<IdentityRef>,
+    /// kubeadm mode: where CAPA looks up each machine's AMI for its Kubernetes version (your
+    /// image-builder AMIs); default: CAPA's published AMIs, which exist for a limited set of
+    /// versions only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_lookup: Option<AwsImageLookup>,
+}
+
+/// Where CAPA finds a machine's AMI (`AWSMachineTemplate` `imageLookupOrg`,
+/// `imageLookupFormat`, `imageLookupBaseOS`).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsImageLookup {
+    /// AWS account (owner) ID of the AMIs, e.g. `123456789012`.
+    #[schemars(length(min = 1, max = 64))]
+    pub org: String,
+    /// AMI name pattern with `{{.K8sVersion}}` (and optionally `{{.BaseOS}}`); default CAPA's
+    /// `capa-ami-{{.BaseOS}}-?{{.K8sVersion}}-*`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Base OS substituted for `{{.BaseOS}}` (default `ubuntu-24.04` in CAPA's naming).
+    #[serde(default, rename = "baseOS", skip_serializing_if = "Option::is_none")]
+    pub base_os: Option<String>,
 }
 
 /// How clusters are built on AWS.

@@ -9,13 +9,13 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 pub use clouds::{
-    AwsInfrastructure, AwsMode, AzureInfrastructure, GcpInfrastructure, GkeReleaseChannel,
-    IdentityRef,
+    AwsImageLookup, AwsInfrastructure, AwsMode, AzureInfrastructure, GcpInfrastructure,
+    GkeReleaseChannel, IdentityRef,
 };
 pub use onprem::{
     BootstrapCheck, ControlPlaneEndpoint, DevBackend, DockerInfrastructure, Host, IngressSettings,
-    IpPool, KubevirtInfrastructure, ProxmoxInfrastructure, ServiceType, VclusterInfrastructure,
-    VsphereCloudProvider, VsphereInfrastructure,
+    IpPool, KubevirtInfrastructure, ManagementNetwork, ProxmoxInfrastructure, ServiceType,
+    VclusterInfrastructure, VsphereCloudProvider, VsphereInfrastructure,
 };
 
 /// A place clusters are built: exactly one provider block, plus the sizes claims may ask for.

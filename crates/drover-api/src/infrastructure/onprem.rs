@@ -18,9 +18,14 @@ pub struct KubevirtInfrastructure {
     #[schemars(length(min = 1))]
     pub node_image: String,
     /// Live-migratable VMs: ReadWriteMany volumes, `evictionStrategy: LiveMigrate` and the
-    /// pod-bridge live-migration annotation. Default false.
+    /// pod-bridge live-migration annotation. Default false. Needs
+    /// `managementNetwork.keepsPodIPOnMigration: true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_migration: Option<bool>,
+    /// The management cluster's own networks, where the VMs live: claims' pod and service
+    /// networks must not overlap them, and live migration needs a CNI that keeps pod IPs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_network: Option<ManagementNetwork>,
     /// Service type of the control-plane endpoint when a claim does not choose (default
     /// `LoadBalancer`, which MetalLB answers with a VIP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +40,32 @@ pub struct KubevirtInfrastructure {
     /// Physical hosts of the management cluster; when listed, drover plans capacity on them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosts: Option<Vec<Host>>,
+}
+
+/// The management cluster's networks, as far as the VMs' clusters depend on them.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagementNetwork {
+    /// The management cluster's pod network (CIDR): the VMs take their addresses from it.
+    #[serde(default, rename = "podCIDR", skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+    /// The management cluster's service network (CIDR): a `ClusterIP` control-plane endpoint
+    /// takes its address from it.
+    #[serde(
+        default,
+        rename = "serviceCIDR",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_cidr: Option<String>,
+    /// The management CNI keeps a pod's IP across a KubeVirt live migration (Kube-OVN,
+    /// OVN-Kubernetes with its live-migration support). Without it a migrated node loses its
+    /// network, so `liveMigration: true` requires it. Default false.
+    #[serde(
+        default,
+        rename = "keepsPodIPOnMigration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub keeps_pod_ip_on_migration: Option<bool>,
 }
 
 /// Kubernetes Service types usable for a control-plane endpoint.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use drover_api::infrastructure::{AwsMode, KubevirtInfrastructure};
 use drover_api::{Environment, Infrastructure};
 use glob::Pattern;
 
@@ -190,6 +191,16 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
         }
     }
     if let Some(kubevirt) = &spec.kubevirt {
+        check_kubevirt_network(&mut report, kubevirt);
+        if !kubevirt.node_image.contains("{{version}}") {
+            report.error(
+                "spec.kubevirt.nodeImage",
+                format!(
+                    "`{}` has no `{{{{version}}}}`: every Kubernetes version would boot the same image (e.g. `quay.io/capk/ubuntu-2404-container-disk:{{{{version}}}}`)",
+                    kubevirt.node_image
+                ),
+            );
+        }
         let mut seen = BTreeSet::new();
         for (index, host) in kubevirt.hosts.iter().flatten().enumerate() {
             if !seen.insert(host.name.as_str()) {
@@ -208,6 +219,26 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
             }
         }
     }
+    if let Some(aws) = &spec.aws
+        && let Some(lookup) = &aws.image_lookup
+    {
+        if aws.mode != Some(AwsMode::Kubeadm) {
+            report.error(
+                "spec.aws.imageLookup",
+                "only kubeadm mode boots AMIs drover chooses; EKS node groups use `amiType` (set `mode: kubeadm` or remove imageLookup)",
+            );
+        }
+        if let Some(format) = &lookup.format
+            && !format.contains("{{.K8sVersion}}")
+        {
+            report.error(
+                "spec.aws.imageLookup.format",
+                format!(
+                    "`{format}` has no `{{{{.K8sVersion}}}}`: every Kubernetes version would boot the same AMI"
+                ),
+            );
+        }
+    }
     if let Some(overcommit) = &spec.overcommit {
         for (what, ratio) in [("cpu", overcommit.cpu), ("memory", overcommit.memory)] {
             if ratio.is_some_and(|r| !(1.0..=16.0).contains(&r)) {
@@ -219,6 +250,31 @@ pub fn check_infrastructure(infrastructure: &Infrastructure, source: &Source) ->
         }
     }
     report.into_diagnostics()
+}
+
+/// The management network block: CIDRs that parse, and live migration only on a management CNI
+/// that keeps pod IPs (a migrated VM keeps its guest address; a new pod IP cuts it off).
+fn check_kubevirt_network(report: &mut Report<'_>, kubevirt: &KubevirtInfrastructure) {
+    let network = kubevirt.management_network.clone().unwrap_or_default();
+    for (field, cidr) in [
+        ("podCIDR", &network.pod_cidr),
+        ("serviceCIDR", &network.service_cidr),
+    ] {
+        if let Some(cidr) = cidr
+            && cidr.parse::<ipnet::IpNet>().is_err()
+        {
+            report.error(
+                &format!("spec.kubevirt.managementNetwork.{field}"),
+                format!("`{cidr}` is not a CIDR (e.g. 10.244.0.0/16)"),
+            );
+        }
+    }
+    if kubevirt.live_migration == Some(true) && network.keeps_pod_ip_on_migration != Some(true) {
+        report.error(
+            "spec.kubevirt.liveMigration",
+            "live migration needs a management CNI that keeps a pod's IP across migration (Kube-OVN, OVN-Kubernetes): declare it with `managementNetwork.keepsPodIPOnMigration: true`, or set liveMigration to false",
+        );
+    }
 }
 
 fn is_clock_time(text: &str) -> bool {

@@ -56,6 +56,7 @@ pub fn aws_eks() -> Infrastructure {
                     kind: "AWSClusterRoleIdentity".to_owned(),
                     name: "production-account".to_owned(),
                 }),
+                image_lookup: None,
             }),
             ..InfrastructureSpec::default()
         },

@@ -118,6 +118,15 @@ fn machine_template(
     if let Some(gib) = disk_gib(size) {
         machine["rootVolume"] = json!({ "size": gib });
     }
+    if let Some(lookup) = &settings.image_lookup {
+        machine["imageLookupOrg"] = json!(lookup.org);
+        if let Some(format) = &lookup.format {
+            machine["imageLookupFormat"] = json!(format);
+        }
+        if let Some(base_os) = &lookup.base_os {
+            machine["imageLookupBaseOS"] = json!(base_os);
+        }
+    }
     let spec = json!({ "template": { "spec": machine } });
     object(
         CAPA_V1BETA2,

@@ -10,6 +10,7 @@ pub use machine_template::LIVE_MIGRATION_ANNOTATION;
 use drover_api::ProviderKind;
 use drover_api::infrastructure::{KubevirtInfrastructure, ServiceType};
 use drover_api::workload_cluster::{Cni, ExternalAccessType};
+use ipnet::IpNet;
 use serde_json::json;
 
 use super::vm_size::{VmSizeRules, check_vm_size};
@@ -93,6 +94,7 @@ impl Provider for Kubevirt<'_> {
                 "a host name is only used with Ingress access, which provider `kubevirt` does not support",
             ));
         }
+        check_management_overlap(&mut issues, self.settings, cluster);
         check_vm_size(
             &mut issues,
             "spec.controlPlane.size",
@@ -175,5 +177,41 @@ impl Provider for Kubevirt<'_> {
                 ..AddonSettings::default()
             },
         })
+    }
+}
+
+/// The claim's pod and service networks against the management cluster's, where the VMs and a
+/// `ClusterIP` endpoint take their addresses: an overlap makes those addresses unreachable from
+/// inside the workload cluster (its routes send them to its own pods or services).
+fn check_management_overlap(
+    issues: &mut Vec<Issue>,
+    settings: &KubevirtInfrastructure,
+    cluster: &ResolvedCluster,
+) {
+    let Some(network) = &settings.management_network else {
+        return;
+    };
+    let management = [
+        ("pod network", &network.pod_cidr),
+        ("service network", &network.service_cidr),
+    ];
+    let claimed = [
+        ("spec.network.podCIDR", cluster.network.pod_cidr),
+        ("spec.network.serviceCIDR", cluster.network.service_cidr),
+    ];
+    for (field, cidr) in claimed {
+        for (what, theirs) in management {
+            let Some(theirs) = theirs.as_deref().and_then(|t| t.parse::<IpNet>().ok()) else {
+                continue;
+            };
+            if cidr.contains(&theirs.network()) || theirs.contains(&cidr.network()) {
+                issues.push(Issue::new(
+                    field,
+                    format!(
+                        "{cidr} overlaps the management cluster's {what} {theirs} (spec.kubevirt.managementNetwork), where the VMs live: choose another range"
+                    ),
+                ));
+            }
+        }
     }
 }
