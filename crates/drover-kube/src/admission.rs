@@ -28,7 +28,7 @@ use drover_api::{
 };
 use drover_core::capacity::{self, Verdict, footprint};
 use drover_core::fleet::Source;
-use drover_core::providers::{check_cluster, provider_for};
+use drover_core::providers::{check_cluster, hibernate};
 use drover_core::render::Manifest;
 use drover_core::resolve::{ClaimContext, ResolvedCluster, resolve_claim};
 use drover_core::status::Capacity;
@@ -138,9 +138,8 @@ fn resolve_other(
         .as_ref()
         .and_then(|s| s.hibernation.as_ref())
         .is_some_and(|h| h.hibernated);
-    let floors = provider_for(&cluster.provider).hibernation(&cluster);
-    if asleep && let Ok(floors) = floors {
-        cluster.hibernate(&floors);
+    if asleep {
+        hibernate(&mut cluster);
     }
     Some(cluster)
 }

@@ -41,7 +41,7 @@ pub use report::{
 use drover_api::Infrastructure;
 use serde::Serialize;
 
-use crate::providers::provider_for;
+use crate::providers;
 use crate::quantity::Quantity;
 use crate::resolve::ResolvedCluster;
 use model::{Hosts, hosts_of, is_kubevirt};
@@ -374,11 +374,7 @@ pub fn with_hibernating_asleep(clusters: &[ResolvedCluster]) -> (Vec<ResolvedClu
         .iter()
         .map(|cluster| {
             let mut cluster = cluster.clone();
-            let floors = provider_for(&cluster.provider).hibernation(&cluster);
-            if cluster.hibernation.is_active()
-                && let Ok(floors) = floors
-            {
-                cluster.hibernate(&floors);
+            if cluster.hibernation.is_active() && providers::hibernate(&mut cluster) {
                 asleep += 1;
             }
             cluster

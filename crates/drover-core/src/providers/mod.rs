@@ -82,6 +82,16 @@ pub trait Provider {
     }
 }
 
+/// Puts `cluster`'s worker pools to sleep at its provider's floors; `false` (and unchanged) when
+/// the provider cannot hibernate.
+pub fn hibernate(cluster: &mut ResolvedCluster) -> bool {
+    let Ok(floors) = provider_for(&cluster.provider).hibernation(cluster) else {
+        return false;
+    };
+    cluster.hibernate(&floors);
+    true
+}
+
 /// Everything a provider refuses about `cluster`: [`Provider::check`], and hibernation the claim
 /// asks for (its own schedules or `spec.hibernated: true`) on a provider that cannot hibernate.
 /// An environment's schedules do not apply to such a cluster, and are not its error.
