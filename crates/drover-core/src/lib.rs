@@ -17,6 +17,7 @@ pub mod management;
 pub use diagnostics::{Diagnostic, Diagnostics, Location, ObjectRef};
 pub mod duration;
 pub mod naming;
+pub mod objects;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

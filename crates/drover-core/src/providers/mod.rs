@@ -2,9 +2,10 @@
 //!
 //! A provider turns a [`ResolvedCluster`] into the objects that are specific to its
 //! infrastructure (infrastructure cluster, control plane, machine templates, machine pools,
-//! extra workloads) and says which claim options it cannot honour. Everything shared (Namespace,
-//! Cluster, MachineDeployments, health checks, add-ons, labels, ordering) lives in
-//! [`crate::render`], so a provider module holds only what is particular to its provider.
+//! extra workloads) in named [`parts`] and says which claim options it cannot honour. The object
+//! builders they share live in [`crate::objects`]; the render engine ([`crate::render`]) adds
+//! the Namespace, Cluster, health checks and add-ons and orders everything, so a provider module
+//! holds only what is particular to its provider.
 
 pub mod access;
 pub mod aws;
@@ -13,6 +14,7 @@ pub mod cloud;
 pub mod docker;
 pub mod gcp;
 pub mod kubevirt;
+pub mod parts;
 pub mod proxmox;
 pub mod security;
 pub mod vcluster;
@@ -20,9 +22,9 @@ pub mod vm_size;
 pub mod vsphere;
 
 use drover_api::ProviderKind;
-use serde_json::Value;
 
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+pub use parts::{AddonSettings, ControlPlanePart, PoolPart, ProviderParts};
+
 use crate::resolve::{ProviderSpec, ResolvedCluster};
 
 /// A claim option the provider cannot honour, pinned to the claim field that asks for it.
@@ -44,24 +46,6 @@ impl Issue {
     }
 }
 
-/// What a provider contributes to a cluster's object graph.
-#[derive(Clone, Debug, Default)]
-pub struct ProviderParts {
-    /// The object the CAPI Cluster's `infrastructureRef` points at (`None` for providers whose
-    /// control plane object is also the infrastructure, which CAPI does not have today).
-    pub infrastructure_ref: Option<TypedRef>,
-    /// The object the CAPI Cluster's `controlPlaneRef` points at.
-    pub control_plane_ref: Option<TypedRef>,
-    /// Provider objects, in any order (the engine orders them).
-    pub objects: Vec<Value>,
-    /// Whether the engine should add CAPI MachineHealthChecks (machine-based providers).
-    pub machine_health_checks: bool,
-    /// Pod Security level of the cluster's namespace on the management cluster.
-    pub pod_security: PodSecurityLevel,
-    /// Settings for the add-ons.
-    pub addons: AddonSettings,
-}
-
 /// One infrastructure provider.
 pub trait Provider {
     /// Which provider this is.
@@ -71,8 +55,9 @@ pub trait Provider {
     /// render the cluster exactly as claimed.
     fn check(&self, cluster: &ResolvedCluster) -> Vec<Issue>;
 
-    /// The provider's objects for `cluster`. Only called when [`Provider::check`] found nothing.
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError>;
+    /// The provider's parts for `cluster`. Only called when [`Provider::check`] found nothing;
+    /// an error is the issue `check` would have raised.
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue>;
 
     /// How `cluster` hibernates: the replicas each worker pool keeps while it sleeps (in pool
     /// order), or why this provider cannot hibernate a cluster. Default: every pool to zero

@@ -11,7 +11,7 @@ use drover_api::workload_cluster::Addon;
 use serde_json::{Value, json};
 
 use super::Issue;
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// apiVersion of CAPI's ClusterResourceSet.

@@ -6,7 +6,8 @@ use drover_api::labels;
 use drover_api::workload_cluster::Addon;
 use serde_json::{Value, json};
 
-use super::meta::{MetaBuilder, object};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::AddonSettings;
 use crate::resolve::{ResolvedCluster, addon_name};
 
 /// apiVersion of CAAPH's kinds.
@@ -18,23 +19,6 @@ pub const CILIUM_CHART_VERSION: &str = "1.17.4";
 pub const CALICO_CHART_VERSION: &str = "v3.29.3";
 /// metrics-server chart.
 pub const METRICS_SERVER_CHART_VERSION: &str = "3.12.2";
-
-/// Knobs a provider sets for the add-ons of its clusters.
-#[derive(Clone, Debug, Default)]
-pub struct AddonSettings {
-    /// Let Cilium replace kube-proxy (the provider then skips kube-proxy).
-    pub kube_proxy_replacement: bool,
-    /// Host and port Cilium agents reach the API server on, when not the Cluster's
-    /// control-plane endpoint (Talos: KubePrism, `localhost:7445`, on every node).
-    pub cilium_api_server: Option<(String, u16)>,
-    /// Extra top-level Helm values for Cilium that the node OS needs (YAML, appended to drover's
-    /// values; must not repeat their keys).
-    pub extra_cilium_values: Option<String>,
-    /// Cilium encapsulates pod traffic (VXLAN, UDP 8472) instead of routing it natively: needed
-    /// where nodes do not share one L2 segment or the network drops packets from addresses it
-    /// does not know (cloud VPCs).
-    pub cilium_tunnel: bool,
-}
 
 /// The HelmChartProxies of `cluster`'s add-ons.
 pub fn helm_chart_proxies(cluster: &ResolvedCluster, settings: &AddonSettings) -> Vec<Value> {

@@ -6,22 +6,17 @@
 //! object and sorts them into apply order ([`order`]).
 
 pub mod addons;
-pub mod capi;
-pub mod hash;
-pub mod kubeadm;
-mod manifest;
-pub mod meta;
 pub mod order;
-pub mod security;
 
-pub use addons::AddonSettings;
-pub use manifest::{Manifest, TypedRef};
+pub use crate::objects::{Manifest, TypedRef};
 
+use drover_api::security::PodSecurityLevel;
 use serde_json::{Value, json};
 
+use crate::objects::capi;
+use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::provider_for;
-use crate::resolve::ResolvedCluster;
-use meta::{MetaBuilder, object};
+use crate::resolve::{ResolvedCluster, pod_security_name};
 
 /// Why a cluster could not be rendered. Validation catches these first; they reach a caller only
 /// when rendering is called on a cluster that did not pass [`crate::providers::Provider::check`].
@@ -45,37 +40,6 @@ pub enum RenderError {
         /// What is wrong.
         message: String,
     },
-    /// The provider did not say what the CAPI Cluster should reference.
-    #[error("cluster {cluster}: provider gave no {what} reference")]
-    MissingReference {
-        /// The cluster.
-        cluster: String,
-        /// `controlPlane` or `infrastructure`.
-        what: &'static str,
-    },
-}
-
-/// Pod Security Admission level of a cluster's namespace on the management cluster.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PodSecurityLevel {
-    /// Fully restricted pods only.
-    #[default]
-    Restricted,
-    /// Baseline: no privileged pods or host namespaces.
-    Baseline,
-    /// Anything: needed where the provider's pods need it (KubeVirt's virt-launcher).
-    Privileged,
-}
-
-impl PodSecurityLevel {
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Restricted => "restricted",
-            Self::Baseline => "baseline",
-            Self::Privileged => "privileged",
-        }
-    }
 }
 
 /// A rendered cluster: its objects in apply order.
@@ -99,29 +63,35 @@ pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, Rend
             message: issue.message,
         });
     }
-    let parts = provider.build(cluster)?;
-    let missing = |what| RenderError::MissingReference {
-        cluster: cluster.name.clone(),
-        what,
-    };
-    let control_plane = parts
-        .control_plane_ref
-        .as_ref()
-        .ok_or_else(|| missing("controlPlane"))?;
-    let infrastructure = parts
-        .infrastructure_ref
-        .as_ref()
-        .ok_or_else(|| missing("infrastructure"))?;
+    let parts = provider
+        .build(cluster)
+        .map_err(|issue| RenderError::Invalid {
+            cluster: cluster.name.clone(),
+            field: issue.field,
+            message: issue.message,
+        })?;
 
     let mut objects = vec![
         namespace(cluster, parts.pod_security),
-        capi::cluster(cluster, control_plane, infrastructure),
+        capi::cluster(
+            cluster,
+            &parts.control_plane_ref(),
+            &parts.infrastructure_ref(),
+        ),
     ];
-    objects.extend(parts.objects);
-    if parts.machine_health_checks {
-        objects.extend(capi::machine_health_checks(cluster));
+    let mut health_checks = Vec::new();
+    if parts.control_plane_has_machines() {
+        health_checks.push(capi::control_plane_health_check(cluster));
     }
-    objects.extend(addons::helm_chart_proxies(cluster, &parts.addons));
+    for (pool, part) in cluster.workers.iter().zip(&parts.pools) {
+        if part.has_machines() {
+            health_checks.push(capi::pool_health_check(cluster, pool));
+        }
+    }
+    let addons = addons::helm_chart_proxies(cluster, &parts.addons);
+    objects.extend(parts.into_objects());
+    objects.extend(health_checks);
+    objects.extend(addons);
     objects.extend(crate::providers::security::default_deny_objects(cluster));
 
     let mut ordered = Vec::with_capacity(objects.len());
@@ -148,15 +118,18 @@ pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, Rend
 /// would break under the strictest level shows up in events and audit logs.
 fn namespace(cluster: &ResolvedCluster, level: PodSecurityLevel) -> Value {
     let meta = MetaBuilder::cluster_scoped(cluster, &cluster.namespace)
-        .label("pod-security.kubernetes.io/enforce", level.as_str())
+        .label(
+            "pod-security.kubernetes.io/enforce",
+            pod_security_name(level),
+        )
         .label("pod-security.kubernetes.io/enforce-version", "latest")
         .label(
             "pod-security.kubernetes.io/warn",
-            PodSecurityLevel::Restricted.as_str(),
+            pod_security_name(PodSecurityLevel::Restricted),
         )
         .label(
             "pod-security.kubernetes.io/audit",
-            PodSecurityLevel::Restricted.as_str(),
+            pod_security_name(PodSecurityLevel::Restricted),
         );
     object("v1", "Namespace", meta, json!({}))
 }

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use drover_api::labels;
+use drover_core::objects::meta::inventory_labels;
 use drover_core::render::Manifest;
-use drover_core::render::meta::inventory_labels;
 use drover_core::resolve::{ArgoCdRegistration, ResolvedCluster};
 use k8s_openapi::ByteString;
 use serde_json::{Value, json};

@@ -10,8 +10,8 @@
 use drover_api::labels;
 use serde_json::{Value, json};
 
+use crate::objects::meta::{MetaBuilder, object};
 use crate::render::addons::CAAPH_V1ALPHA1;
-use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// Pinned chart version of `aws-cloud-controller-manager` (kubernetes/cloud-provider-aws).

@@ -10,11 +10,11 @@ use ipnet::IpNet;
 use serde_json::{Value, json};
 
 use super::{CAPA_V1BETA2, EKS_CONTROLPLANE_V1BETA2, eks_cloud};
+use crate::objects::capi::{self};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::cloud::{disk_gib, require_ipv4};
+use crate::providers::{ControlPlanePart, parts::managed_pools};
 use crate::providers::{Issue, ProviderParts};
-use crate::render::capi::{self, PoolBootstrap};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, TypedRef};
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// Longest VPC prefix CAPA can build: it splits the VPC into a public and a private subnet per
@@ -125,28 +125,13 @@ pub(super) fn build(cluster: &ResolvedCluster, settings: &AwsInfrastructure) -> 
         json!({ "spec": spec }),
     );
 
-    let mut objects = vec![infra_cluster.clone(), control_plane.clone()];
-    for pool in &cluster.workers {
-        let node_group = managed_machine_pool(cluster, settings, pool);
-        let machine_pool = capi::machine_pool(
-            cluster,
-            pool,
-            &PoolBootstrap::Managed,
-            &TypedRef::of(&node_group),
-        );
-        objects.extend([node_group, machine_pool]);
-    }
-
+    // Managed node groups replace their unhealthy nodes (node repair below); CAPI health checks
+    // would fight them. Nothing runs in the cluster's namespace on the management cluster.
     ProviderParts {
-        infrastructure_ref: Some(TypedRef::of(&infra_cluster)),
-        control_plane_ref: Some(TypedRef::of(&control_plane)),
-        objects,
-        // Managed node groups replace their unhealthy nodes (node repair below); CAPI health
-        // checks would fight them.
-        machine_health_checks: false,
-        // Nothing runs in the cluster's namespace on the management cluster.
-        pod_security: PodSecurityLevel::Restricted,
-        addons: AddonSettings::default(),
+        pools: managed_pools(cluster, |_, pool| {
+            managed_machine_pool(cluster, settings, pool)
+        }),
+        ..ProviderParts::new(infra_cluster, ControlPlanePart::Managed(control_plane))
     }
 }
 

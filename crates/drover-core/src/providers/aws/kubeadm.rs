@@ -12,13 +12,15 @@ use serde_json::{Value, json};
 
 use super::ccm::{self, ccm_image_tag};
 use super::{CAPA_V1BETA2, kubeadm_cloud};
+use crate::objects::TypedRef;
+use crate::objects::hash::hashed_name;
+use crate::objects::kubeadm::{self, KubeadmNodeSettings};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::cloud::disk_gib;
+use crate::providers::{AddonSettings, ControlPlanePart, parts::kubeadm_pools};
 use crate::providers::{Issue, ProviderParts};
-use crate::render::hash::hashed_name;
-use crate::render::kubeadm::{self, KubeadmNodeSettings};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
+use drover_api::security::PodSecurityLevel;
 
 /// IAM instance profile CAPA's `clusterawsadm` creates for control-plane machines.
 pub const CONTROL_PLANE_INSTANCE_PROFILE: &str =
@@ -140,7 +142,7 @@ fn machine_template(
 pub(super) fn build(
     cluster: &ResolvedCluster,
     settings: &AwsInfrastructure,
-) -> Result<ProviderParts, RenderError> {
+) -> Result<ProviderParts, Issue> {
     let mut spec = json!({
         "region": settings.region,
         "controlPlaneLoadBalancer": { "loadBalancerType": "nlb", "healthCheckProtocol": "HTTPS" },
@@ -177,32 +179,32 @@ pub(super) fn build(
     let control_plane =
         kubeadm::control_plane(cluster, &TypedRef::of(&cp_template), &node_settings);
 
-    let mut objects = vec![infra_cluster.clone(), cp_template, control_plane.clone()];
-    objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
-        machine_template(
-            cluster,
-            settings,
-            &format!("{}-{}", cluster.name, pool.name),
-            NODES_INSTANCE_PROFILE,
-            &pool.size,
-        )
-    }));
-    objects.push(
-        ccm::helm_chart_proxy(cluster).ok_or_else(|| RenderError::Invalid {
-            cluster: cluster.name.clone(),
-            field: "spec.kubernetesVersion".to_owned(),
-            message: format!(
+    let ccm = ccm::helm_chart_proxy(cluster).ok_or_else(|| {
+        Issue::new(
+            "spec.kubernetesVersion",
+            format!(
                 "no AWS cloud controller pinned for {}",
                 cluster.control_plane.version
             ),
-        })?,
-    );
+        )
+    })?;
 
     Ok(ProviderParts {
-        infrastructure_ref: Some(TypedRef::of(&infra_cluster)),
-        control_plane_ref: Some(TypedRef::of(&control_plane)),
-        objects,
-        machine_health_checks: true,
+        infrastructure_cluster: infra_cluster,
+        control_plane: ControlPlanePart::Machines {
+            control_plane,
+            machine_template: cp_template,
+        },
+        pools: kubeadm_pools(cluster, &node_settings, |pool| {
+            machine_template(
+                cluster,
+                settings,
+                &format!("{}-{}", cluster.name, pool.name),
+                NODES_INSTANCE_PROFILE,
+                &pool.size,
+            )
+        }),
+        workloads: vec![ccm],
         // Nothing runs in the cluster's namespace on the management cluster.
         pod_security: PodSecurityLevel::Restricted,
         // Nodes sit in several subnets (one per zone) and the VPC drops unknown pod addresses:

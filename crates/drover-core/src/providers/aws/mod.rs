@@ -20,7 +20,6 @@ use drover_api::infrastructure::{AwsInfrastructure, AwsMode};
 
 use super::cloud::Cloud;
 use super::{Issue, Provider, ProviderParts};
-use crate::render::RenderError;
 use crate::resolve::ResolvedCluster;
 
 /// apiVersion of CAPA's infrastructure kinds.
@@ -112,7 +111,7 @@ impl Provider for Aws<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
         match self.mode() {
             AwsMode::Eks => Ok(eks::build(cluster, self.settings)),
             AwsMode::Kubeadm => kubeadm::build(cluster, self.settings),

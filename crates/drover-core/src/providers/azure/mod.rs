@@ -22,10 +22,10 @@ use ipnet::IpNet;
 use serde_json::json;
 
 use super::cloud::{Cloud, require_ipv4};
-use super::{Issue, Provider, ProviderParts};
-use crate::render::capi::{self, PoolBootstrap};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+use super::{Issue, Provider};
+use crate::objects::capi::{self};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::{ControlPlanePart, ProviderParts, parts::managed_pools};
 use crate::resolve::ResolvedCluster;
 
 /// apiVersion of CAPZ's ASO-based kinds.
@@ -212,7 +212,7 @@ impl Provider for Azure<'_> {
             .collect())
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
         let infra_cluster = object(
             CAPZ_V1BETA1,
             "AzureASOManagedCluster",
@@ -228,34 +228,20 @@ impl Provider for Azure<'_> {
                 "resources": [resources::managed_cluster(cluster, self.settings)],
             }}),
         );
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, control_plane];
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            let machine_pool_infra = object(
+        // AKS repairs its nodes itself: managed pools, no CAPI health checks.
+        let pools = managed_pools(cluster, |index, pool| {
+            object(
                 CAPZ_V1BETA1,
                 "AzureASOManagedMachinePool",
                 MetaBuilder::namespaced(cluster, capi::machine_pool_name(cluster, pool)),
                 json!({ "spec": { "resources": [
                     resources::agent_pool(cluster, self.settings, pool, index == 0)
                 ]}}),
-            );
-            let machine_pool = capi::machine_pool(
-                cluster,
-                pool,
-                &PoolBootstrap::Managed,
-                &TypedRef::of(&machine_pool_infra),
-            );
-            objects.extend([machine_pool_infra, machine_pool]);
-        }
+            )
+        });
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            // AKS repairs its nodes itself.
-            machine_health_checks: false,
-            pod_security: PodSecurityLevel::Restricted,
-            addons: AddonSettings::default(),
+            pools,
+            ..ProviderParts::new(infra_cluster, ControlPlanePart::Managed(control_plane))
         })
     }
 }

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::CAPD_V1BETA2;
-use crate::render::hash::hashed_name;
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::hash::hashed_name;
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// The Docker host's socket, mounted into every node as CAPD's templates do, so a workload

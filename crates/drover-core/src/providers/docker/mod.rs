@@ -26,12 +26,14 @@ use drover_api::infrastructure::{DevBackend, DockerInfrastructure};
 use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use serde_json::{Value, json};
 
-use super::{Issue, Provider, ProviderParts};
-use crate::render::kubeadm::{self, KubeadmNodeSettings};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+use super::{Issue, Provider};
+use crate::objects::TypedRef;
+use crate::objects::kubeadm::{self, KubeadmNodeSettings};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts, parts::kubeadm_pools};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use crate::version::KubeVersion;
+use drover_api::security::PodSecurityLevel;
 use machine_template::{docker_machine_template, in_memory_machine_template};
 
 /// apiVersion of CAPD's kinds (the storage version of the CRDs drover targets).
@@ -254,7 +256,7 @@ impl Provider for Docker<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
         let backend = self.backend();
         // The docker backend's defaults: one HAProxy load-balancer container (kindest/haproxy)
         // in front of the control-plane containers. The in-memory backend: a listener on the
@@ -280,14 +282,7 @@ impl Provider for Docker<'_> {
                         image
                             .for_version(version)
                             .map(|found| (version, found))
-                            .ok_or_else(|| {
-                                let issue = unpublished_version(version);
-                                RenderError::Invalid {
-                                    cluster: cluster.name.clone(),
-                                    field: issue.field,
-                                    message: issue.message,
-                                }
-                            })
+                            .ok_or_else(|| unpublished_version(version))
                     })
                     .collect::<Result<_, _>>()?
             }
@@ -307,18 +302,16 @@ impl Provider for Docker<'_> {
         );
         let control_plane = kubeadm::control_plane(cluster, &TypedRef::of(&cp_template), &settings);
 
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, cp_template, control_plane];
-        objects.extend(kubeadm::worker_pools(cluster, &settings, |pool| {
-            template(&format!("{}-{}", cluster.name, pool.name), pool.version)
-        }));
-
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            machine_health_checks: true,
+            infrastructure_cluster: infra_cluster,
+            control_plane: ControlPlanePart::Machines {
+                control_plane,
+                machine_template: cp_template,
+            },
+            pools: kubeadm_pools(cluster, &settings, |pool| {
+                template(&format!("{}-{}", cluster.name, pool.name), pool.version)
+            }),
+            workloads: Vec::new(),
             // CAPD runs the nodes as containers on the Docker host (or simulates them), not as
             // pods: the namespace holds only CAPI objects, so it can be fully restricted.
             pod_security: PodSecurityLevel::Restricted,

@@ -12,10 +12,10 @@ use drover_api::workload_cluster::Addon;
 use serde_json::{Value, json};
 
 use super::cloud::{Cloud, disk_gib, require_ipv4};
-use super::{Issue, Provider, ProviderParts};
-use crate::render::capi::{self, PoolBootstrap};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+use super::{Issue, Provider};
+use crate::objects::capi::{self};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::{ControlPlanePart, ProviderParts, parts::managed_pools};
 use crate::resolve::{ResolvedCluster, WorkerGroup, addon_name};
 
 /// apiVersion of CAPG's GKE kinds.
@@ -133,7 +133,7 @@ impl Provider for Gcp<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
         let mut infra_spec = json!({
             "project": self.settings.project,
             "region": self.settings.region,
@@ -179,27 +179,10 @@ impl Provider for Gcp<'_> {
             json!({ "spec": cp_spec }),
         );
 
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, control_plane];
-        for pool in &cluster.workers {
-            let node_pool = self.node_pool(cluster, pool);
-            let machine_pool = capi::machine_pool(
-                cluster,
-                pool,
-                &PoolBootstrap::Managed,
-                &TypedRef::of(&node_pool),
-            );
-            objects.extend([node_pool, machine_pool]);
-        }
+        // GKE node auto-repair replaces unhealthy nodes: managed pools, no CAPI health checks.
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            // GKE node auto-repair replaces unhealthy nodes.
-            machine_health_checks: false,
-            pod_security: PodSecurityLevel::Restricted,
-            addons: AddonSettings::default(),
+            pools: managed_pools(cluster, |_, pool| self.node_pool(cluster, pool)),
+            ..ProviderParts::new(infra_cluster, ControlPlanePart::Managed(control_plane))
         })
     }
 }

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// KCCM image used when the Infrastructure does not pin one.

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::render::hash::hashed_name;
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::hash::hashed_name;
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use crate::version::KubeVersion;
 use drover_api::infrastructure::{BootstrapCheck, KubevirtInfrastructure};

@@ -14,11 +14,13 @@ use ipnet::IpNet;
 use serde_json::json;
 
 use super::vm_size::{VmSizeRules, check_vm_size};
-use super::{Issue, Provider, ProviderParts};
-use crate::render::kubeadm::{self, KubeadmNodeSettings};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+use super::{Issue, Provider};
+use crate::objects::TypedRef;
+use crate::objects::kubeadm::{self, KubeadmNodeSettings};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts, parts::kubeadm_pools};
 use crate::resolve::ResolvedCluster;
+use drover_api::security::PodSecurityLevel;
 use machine_template::{Role, machine_template};
 
 /// apiVersion of CAPK's kinds.
@@ -112,7 +114,7 @@ impl Provider for Kubevirt<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
         let infra_cluster = object(
             CAPK_V1ALPHA1,
             "KubevirtCluster",
@@ -140,28 +142,22 @@ impl Provider for Kubevirt<'_> {
         let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
 
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, cp_template, control_plane];
-        objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
-            machine_template(
-                cluster,
-                self.settings,
-                Role::Worker(&pool.name),
-                &pool.size,
-                pool.version,
-            )
-        }));
-        objects.extend(kccm::objects(
-            cluster,
-            self.settings.cloud_controller_image.as_deref(),
-        ));
-
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            machine_health_checks: true,
+            infrastructure_cluster: infra_cluster,
+            control_plane: ControlPlanePart::Machines {
+                control_plane,
+                machine_template: cp_template,
+            },
+            pools: kubeadm_pools(cluster, &node_settings, |pool| {
+                machine_template(
+                    cluster,
+                    self.settings,
+                    Role::Worker(&pool.name),
+                    &pool.size,
+                    pool.version,
+                )
+            }),
+            workloads: kccm::objects(cluster, self.settings.cloud_controller_image.as_deref()),
             // virt-launcher pods of default (non-root) KubeVirt VMs, CDI importer pods and the
             // corrected KCCM all run under `baseline`; `restricted` would need a seccomp profile
             // configured in KubeVirt itself, `privileged` is not needed.

@@ -19,11 +19,13 @@ use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
 use super::vm_size::{VmSizeRules, check_vm_size};
-use super::{Issue, Provider, ProviderParts, access};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
+use super::{Issue, Provider, access};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::objects::{TypedRef, capi};
+use crate::providers::{AddonSettings, ControlPlanePart, PoolPart, ProviderParts};
 use crate::resolve::ResolvedCluster;
 use crate::version::KubeVersion;
+use drover_api::security::PodSecurityLevel;
 use machine_template::machine_template;
 
 /// apiVersion of CAPMOX's kinds.
@@ -212,14 +214,8 @@ impl Provider for Proxmox<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        let vip = network::control_plane_vip(self.settings, cluster).map_err(|issue| {
-            RenderError::Invalid {
-                cluster: cluster.name.clone(),
-                field: issue.field,
-                message: issue.message,
-            }
-        })?;
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
+        let vip = network::control_plane_vip(self.settings, cluster)?;
         let infra_cluster = self.proxmox_cluster(cluster, vip);
         let cp_template = machine_template(
             cluster,
@@ -236,31 +232,29 @@ impl Provider for Proxmox<'_> {
             vip,
         );
 
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, cp_template, control_plane];
-        for pool in &cluster.workers {
-            let template = machine_template(
-                cluster,
-                self.settings,
-                &capi::machine_deployment_name(cluster, pool),
-                &pool.size,
-            );
-            let bootstrap = talos::worker_config_template(cluster, self.settings, pool);
-            let deployment = capi::machine_deployment(
-                cluster,
-                pool,
-                &TypedRef::of(&bootstrap),
-                &TypedRef::of(&template),
-            );
-            objects.extend([template, bootstrap, deployment]);
-        }
+        let pools = cluster
+            .workers
+            .iter()
+            .map(|pool| {
+                let template = machine_template(
+                    cluster,
+                    self.settings,
+                    &capi::machine_deployment_name(cluster, pool),
+                    &pool.size,
+                );
+                let bootstrap = talos::worker_config_template(cluster, self.settings, pool);
+                PoolPart::machines(cluster, pool, template, bootstrap)
+            })
+            .collect();
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            machine_health_checks: true,
+            infrastructure_cluster: infra_cluster,
+            control_plane: ControlPlanePart::Machines {
+                control_plane,
+                machine_template: cp_template,
+            },
+            pools,
+            workloads: Vec::new(),
             // Only CAPI objects live in the cluster's namespace: CAPMOX and the Talos
             // providers run in their own namespaces.
             pod_security: PodSecurityLevel::Restricted,

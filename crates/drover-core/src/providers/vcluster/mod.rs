@@ -21,10 +21,11 @@ use drover_api::infrastructure::VclusterInfrastructure;
 use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
 use serde_json::{Value, json};
 
-use super::{Issue, Provider, ProviderParts};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef};
+use super::{Issue, Provider};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts};
 use crate::resolve::{ResolvedCluster, ResolvedSize, addon_name};
+use drover_api::security::PodSecurityLevel;
 
 /// apiVersion of the provider's `VCluster` kind (v0.2.x).
 pub const VCLUSTER_V1ALPHA1: &str = "infrastructure.cluster.x-k8s.io/v1alpha1";
@@ -220,30 +221,26 @@ impl Provider for Vcluster<'_> {
         Err("a vcluster has no worker machines to stop (its pods run on the host cluster's nodes), and its control plane cannot go to zero".to_owned())
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        let access = self.access(cluster).ok_or_else(|| RenderError::Invalid {
-            cluster: cluster.name.clone(),
-            field: "spec.externalAccess.type".to_owned(),
-            message: "`Ingress` access needs the Infrastructure's vcluster ingress settings"
-                .to_owned(),
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
+        let access = self.access(cluster).ok_or_else(|| {
+            Issue::new(
+                "spec.externalAccess.type",
+                "`Ingress` access needs the Infrastructure's vcluster ingress settings",
+            )
         })?;
-        let vcluster = self.vcluster(cluster, &access);
-        let reference = TypedRef::of(&vcluster);
-
-        let mut objects = vec![vcluster];
-        objects.extend(policy::network_policies(cluster));
-        objects.extend(policy::disruption_budgets(cluster));
-        objects.extend(security::config_map(cluster));
+        let mut workloads = policy::network_policies(cluster);
+        workloads.extend(policy::disruption_budgets(cluster));
+        workloads.extend(security::config_map(cluster));
         if self.settings.service_monitor.unwrap_or(false) {
-            objects.push(monitoring::service_monitor(cluster));
+            workloads.push(monitoring::service_monitor(cluster));
         }
 
         Ok(ProviderParts {
-            infrastructure_ref: Some(reference.clone()),
-            control_plane_ref: Some(reference),
-            objects,
+            infrastructure_cluster: self.vcluster(cluster, &access),
             // No machines: the control plane is a StatefulSet the chart manages.
-            machine_health_checks: false,
+            control_plane: ControlPlanePart::InfrastructureCluster,
+            pools: Vec::new(),
+            workloads,
             // The namespace holds the virtual cluster's synced workload pods. `baseline` admits
             // what typical workloads and vcluster's own pods (control plane as root without
             // privilege escalation, CoreDNS, the rewrite-hosts init container) need, and refuses

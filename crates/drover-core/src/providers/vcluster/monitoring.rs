@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use super::VCLUSTER_SERVICE_LABEL;
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 /// apiVersion of the Prometheus operator's kinds.

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use super::API_PORT;
 use super::values::{control_plane_labels, etcd_labels, is_ha};
-use crate::render::meta::{MetaBuilder, object};
+use crate::objects::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 
 const NETWORKING_V1: &str = "networking.k8s.io/v1";

@@ -15,8 +15,8 @@
 
 use serde_json::{Value, json};
 
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::security::{
+use crate::objects::meta::{MetaBuilder, object};
+use crate::objects::security::{
     ENCRYPTION_SECRET_KEY, admission_configuration, audit_policy, encryption_secret_name,
     oidc_flags,
 };

@@ -8,8 +8,8 @@ use drover_api::infrastructure::VsphereInfrastructure;
 use drover_api::labels;
 use serde_json::{Value, json};
 
+use crate::objects::meta::{MetaBuilder, object};
 use crate::render::addons::CAAPH_V1ALPHA1;
-use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::ResolvedCluster;
 use crate::version::KubeVersion;
 

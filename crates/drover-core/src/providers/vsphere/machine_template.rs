@@ -4,9 +4,9 @@ use drover_api::infrastructure::VsphereInfrastructure;
 use serde_json::{Map, Value, json};
 
 use super::CAPV_V1BETA2;
+use crate::objects::hash::hashed_name;
+use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::vm_size::{cpus, disk_gib, memory_mib};
-use crate::render::hash::hashed_name;
-use crate::render::meta::{MetaBuilder, object};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
 use crate::version::KubeVersion;
 

@@ -22,11 +22,13 @@ use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
 use super::vm_size::{VmSizeRules, check_vm_size};
-use super::{Issue, Provider, ProviderParts, access};
-use crate::render::kubeadm::{self, KubeadmNodeSettings};
-use crate::render::meta::{MetaBuilder, object};
-use crate::render::{AddonSettings, PodSecurityLevel, RenderError, TypedRef, capi};
+use super::{Issue, Provider, access};
+use crate::objects::kubeadm::{self, KubeadmNodeSettings};
+use crate::objects::meta::{MetaBuilder, object};
+use crate::objects::{TypedRef, capi};
+use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts, parts::kubeadm_pools};
 use crate::resolve::ResolvedCluster;
+use drover_api::security::PodSecurityLevel;
 use machine_template::machine_template;
 
 /// apiVersion of CAPV's kinds.
@@ -254,14 +256,9 @@ impl Provider for Vsphere<'_> {
         issues
     }
 
-    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, RenderError> {
-        let invalid = |issue: Issue| RenderError::Invalid {
-            cluster: cluster.name.clone(),
-            field: issue.field,
-            message: issue.message,
-        };
-        let vip = self.vip(cluster).map_err(invalid)?;
-        let (credentials_secret, cpi_tag) = self.cloud_provider(cluster).map_err(invalid)?;
+    fn build(&self, cluster: &ResolvedCluster) -> Result<ProviderParts, Issue> {
+        let vip = self.vip(cluster)?;
+        let (credentials_secret, cpi_tag) = self.cloud_provider(cluster)?;
         let infra_cluster = self.vsphere_cluster(cluster, vip);
         let node_settings = self.node_settings(vip);
 
@@ -275,26 +272,25 @@ impl Provider for Vsphere<'_> {
         let cp_template_ref = TypedRef::of(&cp_template);
         let control_plane = kubeadm::control_plane(cluster, &cp_template_ref, &node_settings);
 
-        let infrastructure_ref = TypedRef::of(&infra_cluster);
-        let control_plane_ref = TypedRef::of(&control_plane);
-        let mut objects = vec![infra_cluster, cp_template, control_plane];
-        objects.extend(kubeadm::worker_pools(cluster, &node_settings, |pool| {
-            machine_template(
-                cluster,
-                self.settings,
-                &capi::machine_deployment_name(cluster, pool),
-                &pool.size,
-                pool.version,
-            )
-        }));
-        objects.push(cpi::helm_chart_proxy(cluster, self.settings, cpi_tag));
-        objects.push(cpi::credentials_resource_set(cluster, credentials_secret));
-
         Ok(ProviderParts {
-            infrastructure_ref: Some(infrastructure_ref),
-            control_plane_ref: Some(control_plane_ref),
-            objects,
-            machine_health_checks: true,
+            infrastructure_cluster: infra_cluster,
+            control_plane: ControlPlanePart::Machines {
+                control_plane,
+                machine_template: cp_template,
+            },
+            pools: kubeadm_pools(cluster, &node_settings, |pool| {
+                machine_template(
+                    cluster,
+                    self.settings,
+                    &capi::machine_deployment_name(cluster, pool),
+                    &pool.size,
+                    pool.version,
+                )
+            }),
+            workloads: vec![
+                cpi::helm_chart_proxy(cluster, self.settings, cpi_tag),
+                cpi::credentials_resource_set(cluster, credentials_secret),
+            ],
             // Only CAPI objects live in the cluster's namespace: CAPV runs in its own.
             pod_security: PodSecurityLevel::Restricted,
             addons: AddonSettings::default(),

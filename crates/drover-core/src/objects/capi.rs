@@ -160,15 +160,17 @@ pub fn worker_unhealthy_limit(replicas: i32) -> String {
     format!("{}%", WORKER_UNHEALTHY_PERCENT.max(one_machine))
 }
 
-/// Health checks: one for the control plane, one per worker pool. Nodes that stay not-Ready or
-/// Unknown for 5 minutes are remediated; a pool's check stops remediating when too many of its
-/// machines are unhealthy at once (see [`worker_unhealthy_limit`]).
-pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
-    let node_conditions = json!([
+/// Nodes that stay not-Ready or Unknown for 5 minutes are remediated.
+fn unhealthy_node_conditions() -> Value {
+    json!([
         { "type": "Ready", "status": "Unknown", "timeoutSeconds": 300 },
         { "type": "Ready", "status": "False", "timeoutSeconds": 300 },
-    ]);
-    let mut checks = vec![object(
+    ])
+}
+
+/// The control plane's health check (see [`CONTROL_PLANE_UNHEALTHY_LIMIT`]).
+pub fn control_plane_health_check(cluster: &ResolvedCluster) -> Value {
+    object(
         CAPI_V1BETA2,
         "MachineHealthCheck",
         MetaBuilder::namespaced(cluster, format!("{}-control-plane", cluster.name)),
@@ -181,37 +183,39 @@ pub fn machine_health_checks(cluster: &ResolvedCluster) -> Vec<Value> {
                 }},
                 "checks": {
                     "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
-                    "unhealthyNodeConditions": node_conditions,
+                    "unhealthyNodeConditions": unhealthy_node_conditions(),
                 },
                 "remediation": { "triggerIf": {
                     "unhealthyLessThanOrEqualTo": CONTROL_PLANE_UNHEALTHY_LIMIT,
                 } },
             }
         }),
-    )];
-    for pool in &cluster.workers {
-        let deployment = machine_deployment_name(cluster, pool);
-        checks.push(object(
-            CAPI_V1BETA2,
-            "MachineHealthCheck",
-            MetaBuilder::namespaced(cluster, &deployment),
-            json!({
-                "spec": {
-                    "clusterName": cluster.name,
-                    "selector": { "matchLabels": {
-                        labels::CAPI_CLUSTER_NAME: cluster.name,
-                        DEPLOYMENT_NAME_LABEL: deployment,
-                    }},
-                    "checks": {
-                        "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
-                        "unhealthyNodeConditions": node_conditions,
-                    },
-                    "remediation": { "triggerIf": {
-                        "unhealthyLessThanOrEqualTo": worker_unhealthy_limit(pool.replicas),
-                    } },
-                }
-            }),
-        ));
-    }
-    checks
+    )
+}
+
+/// A worker pool's health check: it stops remediating when too many of the pool's machines are
+/// unhealthy at once (see [`worker_unhealthy_limit`]).
+pub fn pool_health_check(cluster: &ResolvedCluster, pool: &WorkerGroup) -> Value {
+    let deployment = machine_deployment_name(cluster, pool);
+    object(
+        CAPI_V1BETA2,
+        "MachineHealthCheck",
+        MetaBuilder::namespaced(cluster, &deployment),
+        json!({
+            "spec": {
+                "clusterName": cluster.name,
+                "selector": { "matchLabels": {
+                    labels::CAPI_CLUSTER_NAME: cluster.name,
+                    DEPLOYMENT_NAME_LABEL: deployment,
+                }},
+                "checks": {
+                    "nodeStartupTimeoutSeconds": NODE_STARTUP_TIMEOUT_SECONDS,
+                    "unhealthyNodeConditions": unhealthy_node_conditions(),
+                },
+                "remediation": { "triggerIf": {
+                    "unhealthyLessThanOrEqualTo": worker_unhealthy_limit(pool.replicas),
+                } },
+            }
+        }),
+    )
 }

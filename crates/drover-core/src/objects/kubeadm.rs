@@ -184,26 +184,3 @@ pub fn worker_config_template(
         json!({ "spec": spec }),
     )
 }
-
-/// The workers of a kubeadm-based provider: for each pool the provider's machine template (made
-/// by `machine_template`), the pool's KubeadmConfigTemplate and the MachineDeployment pointing at
-/// both, in that order.
-pub fn worker_pools(
-    cluster: &ResolvedCluster,
-    settings: &KubeadmNodeSettings,
-    mut machine_template: impl FnMut(&WorkerGroup) -> Value,
-) -> Vec<Value> {
-    let mut objects = Vec::with_capacity(cluster.workers.len() * 3);
-    for pool in &cluster.workers {
-        let template = machine_template(pool);
-        let bootstrap = worker_config_template(cluster, pool, settings);
-        let deployment = super::capi::machine_deployment(
-            cluster,
-            pool,
-            &TypedRef::of(&bootstrap),
-            &TypedRef::of(&template),
-        );
-        objects.extend([template, bootstrap, deployment]);
-    }
-    objects
-}

@@ -62,7 +62,7 @@ impl TypedRef {
         }
     }
 
-    /// The reference to an object still being assembled (as built by [`crate::render::meta::object`]).
+    /// The reference to an object still being assembled (as built by [`crate::objects::meta::object`]).
     pub fn of(object: &Value) -> Self {
         let api_version = object["apiVersion"].as_str().unwrap_or_default();
         Self {
