@@ -9,6 +9,7 @@
 
 pub mod capi;
 pub mod hash;
+pub mod helm;
 pub mod kubeadm;
 mod manifest;
 pub mod meta;

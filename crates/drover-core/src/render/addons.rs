@@ -2,16 +2,13 @@
 //! `HelmChartProxy` per add-on in the cluster's namespace, selecting only this cluster by label.
 //! Values use CAAPH's Go templating over the Cluster object, so they follow the live endpoint.
 
-use drover_api::labels;
 use drover_api::workload_cluster::Addon;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::objects::meta::{MetaBuilder, object};
+use crate::objects::helm::{self, HelmRelease};
 use crate::providers::AddonSettings;
 use crate::resolve::{ResolvedCluster, addon_name};
 
-/// apiVersion of CAAPH's kinds.
-pub const CAAPH_V1ALPHA1: &str = "addons.cluster.x-k8s.io/v1alpha1";
 
 /// Pinned chart versions. Bumping one changes every cluster's add-on on its next reconcile.
 pub const CILIUM_CHART_VERSION: &str = "1.17.4";
@@ -53,27 +50,19 @@ fn helm_chart_proxy(cluster: &ResolvedCluster, addon: Addon, settings: &AddonSet
             "args:\n  - --kubelet-insecure-tls\n".to_owned(),
         ),
     };
-    let name = format!("{}-{}", cluster.name, addon_name(addon));
-    object(
-        CAAPH_V1ALPHA1,
-        "HelmChartProxy",
-        MetaBuilder::namespaced(cluster, &name),
-        json!({
-            "spec": {
-                "clusterSelector": { "matchLabels": { labels::CLUSTER: cluster.name } },
-                "repoURL": repo,
-                "chartName": chart,
-                "version": version,
-                "releaseName": addon_name(addon),
-                "namespace": namespace,
-                "valuesTemplate": values,
-                "options": {
-                    "wait": true,
-                    "timeout": "10m",
-                    "install": { "createNamespace": true },
-                },
-            }
-        }),
+    let release = HelmRelease {
+        repo,
+        chart,
+        version,
+        release: addon_name(addon),
+        namespace,
+        values,
+        create_namespace: true,
+    };
+    helm::helm_chart_proxy(
+        cluster,
+        &format!("{}-{}", cluster.name, addon_name(addon)),
+        &release,
     )
 }
 

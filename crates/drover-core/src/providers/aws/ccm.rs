@@ -7,11 +7,9 @@
 //! node selector; here it is the upstream chart, pinned, with the image matching the cluster's
 //! minor version and the `control-plane` role.
 
-use drover_api::labels;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::objects::meta::{MetaBuilder, object};
-use crate::render::addons::CAAPH_V1ALPHA1;
+use crate::objects::helm::{self, HelmRelease};
 use crate::resolve::ResolvedCluster;
 
 /// Pinned chart version of `aws-cloud-controller-manager` (kubernetes/cloud-provider-aws).
@@ -43,25 +41,15 @@ pub(super) fn helm_chart_proxy(cluster: &ResolvedCluster) -> Option<Value> {
          nodeSelector:\n  node-role.kubernetes.io/control-plane: \"\"\n  node-role.kubernetes.io/master: null\n\
          tolerations:\n  - key: node.cloudprovider.kubernetes.io/uninitialized\n    value: \"true\"\n    effect: NoSchedule\n  - key: node-role.kubernetes.io/control-plane\n    effect: NoSchedule\n"
     );
-    Some(object(
-        CAAPH_V1ALPHA1,
-        "HelmChartProxy",
-        MetaBuilder::namespaced(cluster, format!("{}-aws-ccm", cluster.name)),
-        json!({
-            "spec": {
-                "clusterSelector": { "matchLabels": { labels::CLUSTER: cluster.name } },
-                "repoURL": "https://kubernetes.github.io/cloud-provider-aws",
-                "chartName": "aws-cloud-controller-manager",
-                "version": AWS_CCM_CHART_VERSION,
-                "releaseName": "aws-cloud-controller-manager",
-                "namespace": "kube-system",
-                "valuesTemplate": values,
-                "options": {
-                    "wait": true,
-                    "timeout": "10m",
-                    "install": { "createNamespace": true },
-                },
-            }
-        }),
-    ))
+    let release = HelmRelease {
+        repo: "https://kubernetes.github.io/cloud-provider-aws",
+        chart: "aws-cloud-controller-manager",
+        version: AWS_CCM_CHART_VERSION,
+        release: "aws-cloud-controller-manager",
+        namespace: "kube-system",
+        values,
+        create_namespace: true,
+    };
+    let name = format!("{}-aws-ccm", cluster.name);
+    Some(helm::helm_chart_proxy(cluster, &name, &release))
 }

@@ -18,10 +18,10 @@ use drover_api::workload_cluster::Cni;
 use serde_json::{Map, Value, json};
 use std::net::Ipv4Addr;
 
+use crate::objects::TypedRef;
 use crate::objects::hash::hashed_name;
 use crate::objects::meta::{MetaBuilder, object};
 use crate::objects::security;
-use crate::render::TypedRef;
 use crate::resolve::{ResolvedCluster, WorkerGroup};
 
 /// apiVersion of the Talos bootstrap provider (CABPT).

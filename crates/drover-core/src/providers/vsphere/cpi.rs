@@ -8,8 +8,8 @@ use drover_api::infrastructure::VsphereInfrastructure;
 use drover_api::labels;
 use serde_json::{Value, json};
 
+use crate::objects::helm::{self, HelmRelease};
 use crate::objects::meta::{MetaBuilder, object};
-use crate::render::addons::CAAPH_V1ALPHA1;
 use crate::resolve::ResolvedCluster;
 use crate::version::KubeVersion;
 
@@ -80,23 +80,16 @@ pub fn helm_chart_proxy(
         datacenter = quoted(&settings.datacenter),
     );
     let name = format!("{}-vsphere-cpi", cluster.name);
-    object(
-        CAAPH_V1ALPHA1,
-        "HelmChartProxy",
-        MetaBuilder::namespaced(cluster, &name),
-        json!({
-            "spec": {
-                "clusterSelector": { "matchLabels": { labels::CLUSTER: cluster.name } },
-                "repoURL": CPI_CHART_REPO,
-                "chartName": "vsphere-cpi",
-                "version": CPI_CHART_VERSION,
-                "releaseName": "vsphere-cpi",
-                "namespace": CPI_NAMESPACE,
-                "valuesTemplate": values,
-                "options": { "wait": true, "timeout": "10m" },
-            }
-        }),
-    )
+    let release = HelmRelease {
+        repo: CPI_CHART_REPO,
+        chart: "vsphere-cpi",
+        version: CPI_CHART_VERSION,
+        release: "vsphere-cpi",
+        namespace: CPI_NAMESPACE,
+        values,
+        create_namespace: false,
+    };
+    helm::helm_chart_proxy(cluster, &name, &release)
 }
 
 /// The ClusterResourceSet applying the platform's resource-set Secret `secret` (in the cluster's
