@@ -7,6 +7,7 @@
 
 pub mod backstage;
 pub mod capacity;
+pub mod contract;
 pub mod diagnostics;
 pub mod fixtures;
 pub mod fleet;

@@ -39,6 +39,7 @@ pub const SECRET: KindInfo = KindInfo {
     namespaced: true,
     phase: Phase::Prerequisites,
     cached: Cached::Spec,
+    machines: None,
 };
 
 #[cfg(test)]

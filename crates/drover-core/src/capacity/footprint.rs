@@ -15,34 +15,27 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::model::Resources;
+use crate::contract::machines::{KubevirtVm, MachineGroup};
 use crate::quantity::Quantity;
-
-/// Kind of the KubeVirt machine template the footprint reads sizes from.
-const TEMPLATE_KIND: &str = "KubevirtMachineTemplate";
 
 /// Total vCPU and memory requested by the VMs of `objects` (see the module documentation).
 pub fn footprint<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Resources {
     let objects: Vec<&Value> = objects.into_iter().collect();
     let templates: BTreeMap<(&str, &str), Resources> = objects
         .iter()
-        .filter(|o| o["kind"] == TEMPLATE_KIND)
-        .map(|o| ((namespace(o), name(o)), template_resources(o)))
+        .filter_map(|object| KubevirtVm::of(object))
+        .map(|vm| ((vm.namespace, vm.name), vm_resources(&vm)))
         .collect();
     objects
         .iter()
-        .filter_map(|object| {
-            let reference = match object["kind"].as_str()? {
-                "KubeadmControlPlane" => {
-                    &object["spec"]["machineTemplate"]["spec"]["infrastructureRef"]
-                }
-                "MachineDeployment" => &object["spec"]["template"]["spec"]["infrastructureRef"],
-                _ => return None,
-            };
-            if reference["kind"] != TEMPLATE_KIND {
+        .filter_map(|object| MachineGroup::of(object))
+        .filter_map(|group| {
+            let template = group.machine_template()?;
+            if template.kind != KubevirtVm::KIND {
                 return None;
             }
-            let per_vm = templates.get(&(namespace(object), reference["name"].as_str()?))?;
-            let replicas = object["spec"]["replicas"].as_u64().unwrap_or(1);
+            let per_vm = templates.get(&(group.namespace(), template.name))?;
+            let replicas = u64::try_from(group.replicas()).unwrap_or(0);
             Some(Resources {
                 cpu_millis: per_vm.cpu_millis.saturating_mul(replicas),
                 memory_bytes: per_vm.memory_bytes.saturating_mul(replicas),
@@ -51,24 +44,13 @@ pub fn footprint<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Resources 
         .fold(Resources::default(), Resources::plus)
 }
 
-fn namespace(object: &Value) -> &str {
-    object["metadata"]["namespace"].as_str().unwrap_or_default()
-}
-
-fn name(object: &Value) -> &str {
-    object["metadata"]["name"].as_str().unwrap_or_default()
-}
-
-/// One VM of `template`: `cpu.cores` vCPU and `memory.guest` (zero where unreadable).
-fn template_resources(template: &Value) -> Resources {
-    let domain = &template["spec"]["template"]["spec"]["virtualMachineTemplate"]["spec"]["template"]
-        ["spec"]["domain"];
-    let cores = domain["cpu"]["cores"].as_u64().unwrap_or(0);
-    let memory = domain["memory"]["guest"]
-        .as_str()
+/// One VM of a template (zero where unreadable).
+fn vm_resources(vm: &KubevirtVm) -> Resources {
+    let memory = vm
+        .memory
         .and_then(|text| Quantity::parse(text).ok())
         .map_or(0, |q| q.bytes());
-    Resources::new(cores, memory)
+    Resources::new(vm.cores.unwrap_or(0), memory)
 }
 
 #[cfg(test)]
@@ -79,6 +61,7 @@ mod tests {
     use crate::resolve::ResolvedCluster;
 
     const GI: u64 = 1 << 30;
+    const TEMPLATE_KIND: &str = KubevirtVm::KIND;
 
     fn resolved(control_plane: i32, workers: &[(&str, i32, &str)]) -> ResolvedCluster {
         let claim = fixtures::with_control_plane(

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::diff::same;
 use super::objects::ObjectKey;
+use crate::contract::machines::MachineGroup;
 use crate::diagnostics::{Diagnostic, ObjectRef};
 
 /// The impact of one cluster's change.
@@ -108,27 +109,12 @@ pub struct GroupCount {
     pub machines: i64,
 }
 
-const MACHINE_CONTROL_PLANES: [&str; 2] = ["KubeadmControlPlane", "TalosControlPlane"];
-const MANAGED_CONTROL_PLANES: [&str; 3] = [
-    "AWSManagedControlPlane",
-    "AzureASOManagedControlPlane",
-    "GCPManagedControlPlane",
-];
-
-fn kind(object: &Value) -> &str {
-    object["kind"].as_str().unwrap_or_default()
-}
-
-fn name(object: &Value) -> &str {
-    object["metadata"]["name"].as_str().unwrap_or_default()
-}
-
-/// The worker pool of a MachineDeployment/MachinePool: its name minus `<cluster>-`.
-fn group_label(object: &Value, cluster: &str) -> String {
-    if MACHINE_CONTROL_PLANES.contains(&kind(object)) {
+/// `control plane` or `worker pool md-0` (a pool object's name minus `<cluster>-`).
+fn group_label(group: &MachineGroup, cluster: &str) -> String {
+    if group.is_control_plane() {
         return "control plane".to_owned();
     }
-    let name = name(object);
+    let name = group.name();
     let pool = name
         .strip_prefix(cluster)
         .and_then(|rest| rest.strip_prefix('-'))
@@ -136,39 +122,23 @@ fn group_label(object: &Value, cluster: &str) -> String {
     format!("worker pool {pool}")
 }
 
-fn is_group(object: &Value) -> bool {
-    let kind = kind(object);
-    MACHINE_CONTROL_PLANES.contains(&kind) || kind == "MachineDeployment" || kind == "MachinePool"
-}
-
-fn replicas(object: &Value) -> i64 {
-    object["spec"]["replicas"].as_i64().unwrap_or(1)
-}
-
-fn max_surge(object: &Value) -> Option<i64> {
-    let spec = &object["spec"];
-    let surge = match kind(object) {
-        "KubeadmControlPlane" | "MachineDeployment" => {
-            &spec["rollout"]["strategy"]["rollingUpdate"]["maxSurge"]
-        }
-        "TalosControlPlane" => &spec["rolloutStrategy"]["rollingUpdate"]["maxSurge"],
-        _ => return None,
-    };
-    // CAPI's default is one surge machine.
-    Some(surge.as_i64().unwrap_or(1))
+/// The groups of `objects` that count machines or nodes, in object order.
+fn counted_groups(objects: &[Value]) -> impl Iterator<Item = MachineGroup<'_>> {
+    objects
+        .iter()
+        .filter_map(MachineGroup::of)
+        .filter(MachineGroup::has_replicas)
 }
 
 /// The machine groups of a cluster's objects, in object order (control plane first).
 pub(crate) fn groups(objects: &[Value], cluster: &str) -> Vec<GroupCount> {
-    let mut groups: Vec<(bool, GroupCount)> = objects
-        .iter()
-        .filter(|o| is_group(o))
-        .map(|o| {
+    let mut groups: Vec<(bool, GroupCount)> = counted_groups(objects)
+        .map(|group| {
             (
-                !MACHINE_CONTROL_PLANES.contains(&kind(o)),
+                !group.is_control_plane(),
                 GroupCount {
-                    group: group_label(o, cluster),
-                    machines: replicas(o),
+                    group: group_label(&group, cluster),
+                    machines: group.replicas(),
                 },
             )
         })
@@ -177,8 +147,9 @@ pub(crate) fn groups(objects: &[Value], cluster: &str) -> Vec<GroupCount> {
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
-/// Why a control plane or pool rolls from `before` to `after`.
-fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
+/// Why a control plane or pool rolls from `before` to `after` (the same group's object).
+fn roll_reasons(before: &Value, after: &MachineGroup) -> Vec<String> {
+    let (group, after) = (after, after.object);
     let mut reasons = Vec::new();
     let changed = |pointer: &str| match (before.pointer(pointer), after.pointer(pointer)) {
         (None, None) => false,
@@ -196,14 +167,15 @@ fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
             ));
         }
     };
-    match kind(after) {
+    let rename_template = |reasons: &mut Vec<String>| {
+        if let Some(pointer) = group.machine_template_pointer() {
+            renamed(pointer, "machine template", reasons);
+        }
+    };
+    match group.kind_name() {
         "KubeadmControlPlane" => {
-            renamed("/spec/version", "version", &mut reasons);
-            renamed(
-                "/spec/machineTemplate/spec/infrastructureRef/name",
-                "machine template",
-                &mut reasons,
-            );
+            renamed(group.version_pointer(), "version", &mut reasons);
+            rename_template(&mut reasons);
             // The API server's flags, volumes and files (the security baseline) restart it on
             // new machines: name that, rather than kubeadm configuration in general.
             let api_server = changed("/spec/kubeadmConfigSpec/clusterConfiguration/apiServer")
@@ -241,12 +213,8 @@ fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
             }
         }
         "TalosControlPlane" => {
-            renamed("/spec/version", "version", &mut reasons);
-            renamed(
-                "/spec/infrastructureTemplate/name",
-                "machine template",
-                &mut reasons,
-            );
+            renamed(group.version_pointer(), "version", &mut reasons);
+            rename_template(&mut reasons);
             if changed("/spec/controlPlaneConfig") {
                 reasons.push("Talos configuration changed".to_owned());
             }
@@ -255,17 +223,11 @@ fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
             if !changed("/spec/template") {
                 return reasons;
             }
-            renamed("/spec/template/spec/version", "version", &mut reasons);
-            renamed(
-                "/spec/template/spec/infrastructureRef/name",
-                "machine template",
-                &mut reasons,
-            );
-            renamed(
-                "/spec/template/spec/bootstrap/configRef/name",
-                "bootstrap config",
-                &mut reasons,
-            );
+            renamed(group.version_pointer(), "version", &mut reasons);
+            rename_template(&mut reasons);
+            if let Some(pointer) = group.bootstrap_config_pointer() {
+                renamed(pointer, "bootstrap config", &mut reasons);
+            }
             if reasons.is_empty() {
                 reasons.push("machine template spec changed".to_owned());
             }
@@ -275,23 +237,16 @@ fn roll_reasons(before: &Value, after: &Value) -> Vec<String> {
 }
 
 /// The cluster's Kubernetes version: the control plane's, else the first pool's.
-fn version(objects: &[Value]) -> Option<(&Value, &str)> {
-    let control_plane = objects.iter().find(|o| {
-        MACHINE_CONTROL_PLANES.contains(&kind(o)) || MANAGED_CONTROL_PLANES.contains(&kind(o))
-    });
-    if let Some(cp) = control_plane
-        && let Some(version) = cp["spec"]["version"].as_str()
-    {
-        return Some((cp, version));
+fn version(objects: &[Value]) -> Option<(MachineGroup<'_>, &str)> {
+    let groups: Vec<MachineGroup> = objects.iter().filter_map(MachineGroup::of).collect();
+    let control_plane = groups.iter().find(|group| group.is_control_plane());
+    if let Some(version) = control_plane.and_then(MachineGroup::version) {
+        return control_plane.map(|group| (*group, version));
     }
-    objects
+    groups
         .iter()
-        .filter(|o| matches!(kind(o), "MachineDeployment" | "MachinePool"))
-        .find_map(|o| {
-            o["spec"]["template"]["spec"]["version"]
-                .as_str()
-                .map(|v| (o, v))
-        })
+        .filter(|group| !group.is_control_plane())
+        .find_map(|group| group.version().map(|version| (*group, version)))
 }
 
 /// `v1.32.1` or `v1.32` (EKS) → (major, minor, patch).
@@ -333,7 +288,7 @@ fn version_step(from: &str, to: &str) -> Option<VersionStep> {
     })
 }
 
-fn refusal(step: &VersionStep, object: &Value) -> Diagnostic {
+fn refusal(step: &VersionStep, group: &MachineGroup) -> Diagnostic {
     let message = match step.kind {
         StepKind::SkipsMinor => {
             let (from, to) = (
@@ -361,17 +316,15 @@ fn refusal(step: &VersionStep, object: &Value) -> Diagnostic {
             step.from, step.to
         ),
     };
-    let key = ObjectKey::of(object);
+    let key = ObjectKey::of(group.object);
     let namespace = (!key.namespace.is_empty()).then_some(key.namespace.as_str());
+    let field = group
+        .version_pointer()
+        .trim_start_matches('/')
+        .replace('/', ".");
     Diagnostic::new(message)
         .object(ObjectRef::new(key.kind.clone(), namespace, key.name))
-        .field(
-            if kind(object) == "MachineDeployment" || kind(object) == "MachinePool" {
-                "spec.template.spec.version"
-            } else {
-                "spec.version"
-            },
-        )
+        .field(field)
 }
 
 /// The impact of changing a cluster from `before` to `after` (either absent: created or
@@ -396,38 +349,42 @@ pub(crate) fn impact(
     };
     let mut impact = Impact::default();
     let mut problems = Vec::new();
-    if let (Some((_, from)), Some((object, to))) = (version(before), version(after))
+    if let (Some((_, from)), Some((group, to))) = (version(before), version(after))
         && let Some(step) = version_step(from, to)
     {
         if step.refused {
-            problems.push(refusal(&step, object));
+            problems.push(refusal(&step, &group));
         }
         impact.version = Some(step);
     }
     let mut rollouts: Vec<(bool, Rollout)> = Vec::new();
-    for object in after.iter().filter(|o| is_group(o)) {
-        let key = ObjectKey::of(object);
-        let Some(previous) = before.iter().find(|o| ObjectKey::of(o) == key) else {
+    for group in counted_groups(after) {
+        let key = ObjectKey::of(group.object);
+        let Some(previous) = before
+            .iter()
+            .find(|o| ObjectKey::of(o) == key)
+            .and_then(MachineGroup::of)
+        else {
             continue;
         };
-        let group = group_label(object, cluster);
-        let (old_count, new_count) = (replicas(previous), replicas(object));
+        let label = group_label(&group, cluster);
+        let (old_count, new_count) = (previous.replicas(), group.replicas());
         if old_count != new_count {
             impact.scaling.push(Scaling {
-                group: group.clone(),
+                group: label.clone(),
                 from: old_count,
                 to: new_count,
             });
         }
-        let reasons = roll_reasons(previous, object);
+        let reasons = roll_reasons(previous.object, &group);
         if !reasons.is_empty() {
             rollouts.push((
-                !MACHINE_CONTROL_PLANES.contains(&kind(object)),
+                !group.is_control_plane(),
                 Rollout {
-                    group,
+                    group: label,
                     object: format!("{} {}", key.kind, key.name),
                     machines: old_count,
-                    max_surge: max_surge(object),
+                    max_surge: group.max_surge(),
                     reasons,
                 },
             ));
@@ -478,7 +435,8 @@ mod tests {
             "apiVersion": "controlplane.cluster.x-k8s.io/v1beta2", "kind": "KubeadmControlPlane",
             "metadata": { "name": "p-control-plane", "namespace": "p-cluster" },
         });
-        let problem = refusal(&step, &object);
+        let group = MachineGroup::of(&object).unwrap_or_else(|| panic!("a group"));
+        let problem = refusal(&step, &group);
         assert_eq!(
             problem.to_string(),
             "KubeadmControlPlane p-cluster/p-control-plane: spec.version: version v1.31.2 → v1.34.0 skips v1.32, v1.33: refused, Kubernetes upgrades one minor version at a time (v1.32 first)"

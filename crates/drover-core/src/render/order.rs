@@ -42,6 +42,20 @@ pub enum Cached {
     Full,
 }
 
+/// What a kind is in CAPI's machine graph: the objects whose `replicas` are machines or nodes
+/// and whose version is the cluster's ([`crate::contract::machines`] reads them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineGroupKind {
+    /// A control plane of machines drover rolls (`KubeadmControlPlane`, `TalosControlPlane`).
+    MachineControlPlane,
+    /// A control plane the cloud runs and upgrades: it has a version, no machines.
+    ManagedControlPlane,
+    /// Worker machines CAPI rolls (`MachineDeployment`).
+    MachineDeployment,
+    /// Worker nodes the provider replaces itself (`MachinePool`).
+    MachinePool,
+}
+
 /// One kind drover renders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KindInfo {
@@ -58,6 +72,8 @@ pub struct KindInfo {
     pub phase: Phase,
     /// What the controller caches of live objects.
     pub cached: Cached,
+    /// Its place in the machine graph, for control planes and worker pools.
+    pub machines: Option<MachineGroupKind>,
 }
 
 /// API groups of Kubernetes itself: served by every API server, no CRD behind them.
@@ -83,11 +99,17 @@ impl KindInfo {
             namespaced: true,
             phase,
             cached: Cached::Spec,
+            machines: None,
         }
     }
 
     const fn cached(mut self, cached: Cached) -> Self {
         self.cached = cached;
+        self
+    }
+
+    const fn machines(mut self, group: MachineGroupKind) -> Self {
+        self.machines = Some(group);
         self
     }
 
@@ -265,38 +287,47 @@ pub const KINDS: &[KindInfo] = &[
         "kubeadmcontrolplanes",
         ControlPlane,
     )
-    .cached(Cached::Full),
+    .cached(Cached::Full)
+    .machines(MachineGroupKind::MachineControlPlane),
     KindInfo::new(
         "TalosControlPlane",
         TALOS_CONTROL_PLANE,
         "taloscontrolplanes",
         ControlPlane,
     )
-    .cached(Cached::Full),
+    .cached(Cached::Full)
+    .machines(MachineGroupKind::MachineControlPlane),
     KindInfo::new(
         "AWSManagedControlPlane",
         CONTROL_PLANE,
         "awsmanagedcontrolplanes",
         ControlPlane,
     )
-    .cached(Cached::Full),
+    .cached(Cached::Full)
+    .machines(MachineGroupKind::ManagedControlPlane),
     KindInfo::new(
         "AzureASOManagedControlPlane",
         INFRA_V1BETA1,
         "azureasomanagedcontrolplanes",
         ControlPlane,
     )
-    .cached(Cached::Full),
+    .cached(Cached::Full)
+    .machines(MachineGroupKind::ManagedControlPlane),
     KindInfo::new(
         "GCPManagedControlPlane",
         INFRA_V1BETA1,
         "gcpmanagedcontrolplanes",
         ControlPlane,
     )
-    .cached(Cached::Full),
+    .cached(Cached::Full)
+    .machines(MachineGroupKind::ManagedControlPlane),
     KindInfo::new("Cluster", CAPI, "clusters", Cluster).cached(Cached::Full),
-    KindInfo::new("MachineDeployment", CAPI, "machinedeployments", Workers).cached(Cached::Full),
-    KindInfo::new("MachinePool", CAPI, "machinepools", Workers).cached(Cached::Full),
+    KindInfo::new("MachineDeployment", CAPI, "machinedeployments", Workers)
+        .cached(Cached::Full)
+        .machines(MachineGroupKind::MachineDeployment),
+    KindInfo::new("MachinePool", CAPI, "machinepools", Workers)
+        .cached(Cached::Full)
+        .machines(MachineGroupKind::MachinePool),
     KindInfo::new(
         "AWSManagedMachinePool",
         INFRA_V1BETA2,

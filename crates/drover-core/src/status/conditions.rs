@@ -4,8 +4,8 @@
 
 use drover_api::{Condition, ConditionStatus, ConditionType, WorkloadClusterStatus};
 
-use super::capi::{CapiCondition, ClusterView, ControlPlaneView, Replicas};
 use super::{Capacity, Desired, REASON_INSUFFICIENT_CAPACITY, Registration, Validity};
+use crate::contract::status::{CapiCondition, ClusterView, ControlPlaneView, Replicas};
 
 /// A condition without its timestamps.
 #[derive(Clone, Debug, PartialEq, Eq)]

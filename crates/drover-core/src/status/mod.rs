@@ -17,7 +17,6 @@
 //!
 //! [`transitions`] lists the condition changes between two statuses, for events.
 
-pub mod capi;
 pub(crate) mod conditions;
 mod hibernation;
 
@@ -27,9 +26,9 @@ use drover_api::workload_cluster::ReplicaCounts;
 use drover_api::{ConditionStatus, ConditionType, Phase, WorkloadClusterStatus};
 use serde_json::Value;
 
+use crate::contract::status::{ClusterView, ControlPlaneView, Replicas};
 use crate::resolve::ResolvedCluster;
 use crate::upgrade::{REASON_UP_TO_DATE, UpgradeReport};
-use capi::{ClusterView, ControlPlaneView, Replicas};
 use conditions::Draft;
 use drover_api::workload_cluster::{ReadyAtVersion, UpgradePart};
 

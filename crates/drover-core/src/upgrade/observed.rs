@@ -14,7 +14,7 @@ use std::fmt;
 use saphyr::{LoadableYamlNode, SafelyIndex, Yaml};
 use serde_json::Value;
 
-use crate::status::capi::Replicas;
+use crate::contract::status::Replicas;
 use crate::version::KubeVersion;
 
 /// A version as a CAPI object reports it: `v1.32.1`, or only `v1.32` (EKS control planes), with

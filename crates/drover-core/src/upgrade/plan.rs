@@ -253,7 +253,7 @@ fn rolling_control_plane(cp: &PartObservation, step: KubeVersion) -> PlanState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::capi::Replicas;
+    use crate::contract::status::Replicas;
     use std::collections::BTreeMap;
 
     fn v(text: &str) -> KubeVersion {

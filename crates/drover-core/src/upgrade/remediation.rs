@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::status::capi::condition;
+use crate::contract::status::condition;
 
 /// The first sign of remediation since `started`, described, or `None`.
 pub fn remediation_since(

@@ -8,7 +8,7 @@ use drover_api::workload_cluster::{UpgradePart, UpgradeStatus};
 use jiff::Timestamp;
 
 use super::*;
-use crate::status::capi::Replicas;
+use crate::contract::status::Replicas;
 use crate::version::KubeVersion;
 
 fn v(text: &str) -> KubeVersion {
