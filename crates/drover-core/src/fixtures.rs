@@ -1,4 +1,5 @@
-//! Builders for drover objects in tests (here and in the controller's crate): a realistic
+//! Builders for drover objects in tests and benches (built with the `test-fixtures` feature, which
+//! only dev-dependencies enable, so the library never ships them): a realistic
 //! KubeVirt infrastructure, environments and claims, each adjustable field by field.
 
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@ pub mod backstage;
 pub mod capacity;
 pub mod contract;
 pub mod diagnostics;
+#[cfg(any(test, feature = "test-fixtures"))]
 pub mod fixtures;
 pub mod fleet;
 pub mod fleetview;

@@ -44,3 +44,36 @@ fn drover_core_does_not_depend_on_kube_client_or_tokio() {
         );
     }
 }
+
+/// Test fixtures are built for tests and benches only: the shipped binary's dependency graph
+/// does not enable them.
+#[test]
+fn the_binary_does_not_ship_test_fixtures() {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--package",
+            "drover",
+            "--edges",
+            "normal,build,features",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        tree.contains("drover-core feature \"default\""),
+        "cargo tree output looks wrong:\n{tree}"
+    );
+    assert!(
+        !tree.contains("drover-core feature \"test-fixtures\""),
+        "the drover binary enables drover-core's test fixtures:\n{tree}"
+    );
+}
