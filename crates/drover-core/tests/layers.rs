@@ -117,7 +117,9 @@ fn cycle_from(
 fn top_level_modules_have_no_cycles() {
     let graph = module_graph();
     assert!(
-        graph.get("render").is_some_and(|uses| uses.contains("providers")),
+        graph
+            .get("render")
+            .is_some_and(|uses| uses.contains("providers")),
         "the graph looks wrong (render must use providers): {graph:?}"
     );
     let cycles: Vec<String> = graph
@@ -141,9 +143,7 @@ fn providers_build_from_objects_not_from_the_engine() {
 
 #[test]
 fn the_reference_scan_sees_groups_and_paths() {
-    let modules: BTreeSet<String> = ["render", "objects", "resolve"]
-        .map(str::to_owned)
-        .into();
+    let modules: BTreeSet<String> = ["render", "objects", "resolve"].map(str::to_owned).into();
     let code = "use crate::{objects::meta, resolve};\nlet x = crate::render::render_cluster;";
     assert_eq!(
         referenced_modules(code, &modules),

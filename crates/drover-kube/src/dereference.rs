@@ -19,6 +19,7 @@ use std::fmt;
 use std::time::Instant;
 
 use drover_api::{Environment, Infrastructure, WorkloadCluster};
+use drover_core::contract::status as contract;
 use drover_core::naming;
 use drover_core::resolve::DEFAULT_ARGOCD_NAMESPACE;
 use drover_core::status;
@@ -137,11 +138,11 @@ impl Observed {
 
     /// The control-plane object the CAPI Cluster references (`spec.controlPlaneRef`).
     pub fn control_plane(&self) -> Option<&Value> {
-        let reference = &self.capi_cluster()?["spec"]["controlPlaneRef"];
+        let reference = contract::control_plane_ref(self.capi_cluster()?)?;
         let key = ObjectKey {
-            kind: reference["kind"].as_str()?.to_owned(),
+            kind: reference.kind.to_owned(),
             namespace: naming::cluster_namespace(&self.cluster_name),
-            name: reference["name"].as_str()?.to_owned(),
+            name: reference.name.to_owned(),
         };
         self.inventory.get(&key).map(|live| &live.object)
     }
@@ -249,11 +250,7 @@ fn capi_cluster<'a>(name: &str, inventory: &'a Inventory) -> Option<&'a Value> {
 
 /// Whether the CAPI Cluster has its control-plane endpoint (without one, no kubeconfig exists).
 fn has_endpoint(name: &str, inventory: &Inventory) -> bool {
-    capi_cluster(name, inventory).is_some_and(|cluster| {
-        cluster["spec"]["controlPlaneEndpoint"]["host"]
-            .as_str()
-            .is_some_and(|host| !host.is_empty())
-    })
+    capi_cluster(name, inventory).is_some_and(contract::has_endpoint)
 }
 
 /// What changes when CAPI first writes a cluster's kubeconfig or the cluster is replaced: the

@@ -42,9 +42,7 @@ impl PauseError {
 }
 
 /// Whether the live CAPI Cluster has `spec.paused: true`.
-pub fn is_paused(cluster: &Value) -> bool {
-    cluster["spec"]["paused"].as_bool() == Some(true)
-}
+pub use drover_core::contract::status::is_paused;
 
 /// Whether `spec.paused` of the live Cluster is owned by [`PAUSE_MANAGER`].
 pub fn paused_by_drover(cluster: &Value) -> bool {

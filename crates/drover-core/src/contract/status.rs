@@ -71,9 +71,50 @@ impl ClusterView {
             control_plane_available: condition(object, "ControlPlaneAvailable"),
             workers_available: condition(object, "WorkersAvailable"),
             endpoint: endpoint(&object["spec"]["controlPlaneEndpoint"]),
-            paused: object["spec"]["paused"].as_bool() == Some(true),
+            paused: is_paused(object),
         }
     }
+}
+
+/// A reference the CAPI Cluster holds to an object in its own namespace (v1beta2:
+/// `{apiGroup, kind, name}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterReference<'a> {
+    /// API group.
+    pub api_group: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+    /// Name.
+    pub name: &'a str,
+}
+
+fn reference(value: &Value) -> Option<ClusterReference<'_>> {
+    Some(ClusterReference {
+        api_group: value["apiGroup"].as_str().unwrap_or_default(),
+        kind: value["kind"].as_str()?,
+        name: value["name"].as_str()?,
+    })
+}
+
+/// The Cluster's `spec.controlPlaneRef`.
+pub fn control_plane_ref(cluster: &Value) -> Option<ClusterReference<'_>> {
+    reference(&cluster["spec"]["controlPlaneRef"])
+}
+
+/// The Cluster's `spec.infrastructureRef`.
+pub fn infrastructure_ref(cluster: &Value) -> Option<ClusterReference<'_>> {
+    reference(&cluster["spec"]["infrastructureRef"])
+}
+
+/// Whether the Cluster has `spec.paused: true`.
+pub fn is_paused(cluster: &Value) -> bool {
+    cluster["spec"]["paused"].as_bool() == Some(true)
+}
+
+/// Whether CAPI has written the Cluster's control-plane endpoint (without one, no kubeconfig
+/// exists).
+pub fn has_endpoint(cluster: &Value) -> bool {
+    endpoint(&cluster["spec"]["controlPlaneEndpoint"]).is_some()
 }
 
 /// `https://host:port` (IPv6 hosts in brackets; port 6443 when CAPI gives none).
@@ -180,6 +221,27 @@ mod tests {
             ("False", "NotAvailable")
         );
         assert_eq!(view.workers_available, None);
+    }
+
+    #[test]
+    fn reads_the_cluster_references() {
+        let cluster = json!({ "spec": {
+            "controlPlaneRef": { "apiGroup": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane", "name": "p-control-plane" },
+            "infrastructureRef": { "kind": "KubevirtCluster", "name": "p" },
+            "controlPlaneEndpoint": { "host": "", "port": 6443 },
+        }});
+        let control_plane = control_plane_ref(&cluster).map(|r| (r.api_group, r.kind, r.name));
+        assert_eq!(
+            control_plane,
+            Some((
+                "controlplane.cluster.x-k8s.io",
+                "KubeadmControlPlane",
+                "p-control-plane"
+            ))
+        );
+        assert_eq!(infrastructure_ref(&cluster).map(|r| r.name), Some("p"));
+        assert!(!has_endpoint(&cluster) && !is_paused(&cluster));
+        assert_eq!(control_plane_ref(&json!({})), None);
     }
 
     #[test]
