@@ -9,7 +9,6 @@ use crate::objects::helm::{self, HelmRelease};
 use crate::providers::AddonSettings;
 use crate::resolve::{ResolvedCluster, addon_name};
 
-
 /// Pinned chart versions. Bumping one changes every cluster's add-on on its next reconcile.
 pub const CILIUM_CHART_VERSION: &str = "1.17.4";
 /// Calico's tigera-operator chart.
