@@ -361,8 +361,8 @@ fn sizes_that_set_anything_are_refused() {
         size: Some("vm".to_owned()),
     });
     let found = issues(&wc, &infrastructure());
-    assert_issue(&found, "spec.controlPlane.size", "cpu, memory, disk");
-    assert_issue(&found, "spec.workers[1].size", "cpu, memory, disk");
+    assert_issue(&found, "spec.controlPlane.size", "cpu, memory and disk");
+    assert_issue(&found, "spec.workers[1].size", "cpu, memory and disk");
     assert!(
         !found.iter().any(|(f, _)| f == "spec.workers[0].size"),
         "an empty size is fine: {found:#?}"

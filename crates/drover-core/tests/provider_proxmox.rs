@@ -664,7 +664,7 @@ fn sizes_need_cpu_memory_and_a_disk_of_5gi_and_no_instance_type() {
     for (size_name, expected) in [
         ("cloud", "sets instanceType"),
         ("diskless", "has no disk"),
-        ("tiny", "needs at least 5Gi"),
+        ("tiny", "(at least 5 GiB)"),
     ] {
         let wc = with_workers(
             claim_on(PROXMOX, "edge-dev", "dev"),

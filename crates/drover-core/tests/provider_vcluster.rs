@@ -457,7 +457,7 @@ fn sizes_need_cpu_memory_and_disk_and_no_instance_type() {
     });
     let found = issues(&wc, &infra);
     assert_issue(&found, "spec.controlPlane.size", "instanceType");
-    assert_issue(&found, "spec.controlPlane.size", "cpu, memory, disk");
+    assert_issue(&found, "spec.controlPlane.size", "cpu, memory and disk");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use ipnet::IpNet;
 
 use super::Issue;
+use super::size::{CheckedSizes, SizeField, SizeRules};
 use crate::resolve::{ResolvedCluster, ResolvedSize, cni_name};
 
 /// How one cloud names itself and its machine types in messages.
@@ -30,59 +31,19 @@ impl Cloud {
     }
 
     /// A size must name the machine type; cpu and memory are the machine type's; a disk is the
-    /// node's root disk and must fit the service's range.
-    pub fn check_size(&self, issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
-        if size.instance_type.is_none() {
-            issues.push(Issue::new(
-                field,
-                format!(
-                    "size `{}` has no instanceType: {} needs an {}",
-                    size.name,
-                    self.label(),
-                    self.machine_type
-                ),
-            ));
-        }
-        let mut unused = Vec::new();
-        if size.cpu.is_some() {
-            unused.push("cpu");
-        }
-        if size.memory.is_some() {
-            unused.push("memory");
-        }
-        if !unused.is_empty() {
-            issues.push(Issue::new(
-                field,
-                format!(
-                    "size `{}` sets {}, which {} does not use: the {} decides them",
-                    size.name,
-                    unused.join(" and "),
-                    self.label(),
-                    self.machine_type
-                ),
-            ));
-        }
-        if let Some(disk) = &size.disk {
-            let gib = disk.gibibytes();
-            if !self.disk_gib.contains(&gib) {
-                issues.push(Issue::new(
-                    field,
-                    format!(
-                        "size `{}` disk {disk} ({gib} GiB) is outside what {} accepts for a node's root disk ({}..={} GiB)",
-                        size.name,
-                        self.label(),
-                        self.disk_gib.start(),
-                        self.disk_gib.end()
-                    ),
-                ));
-            }
-        }
-    }
-
-    /// Every worker pool's size.
-    pub fn check_worker_sizes(&self, issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            self.check_size(issues, &format!("spec.workers[{index}].size"), &pool.size);
+    /// node's root disk and must fit the service's range. `sizes`: whether the control plane is
+    /// the cloud's (workers only) or made of machines too.
+    pub fn size_rules(&self, sizes: CheckedSizes) -> SizeRules {
+        SizeRules {
+            label: self.label(),
+            required: &[SizeField::InstanceType],
+            required_because: format!("needs an {}", self.machine_type),
+            refused: &[SizeField::Cpu, SizeField::Memory],
+            refused_because: format!("the {} decides them", self.machine_type),
+            min_cpu: 0,
+            disk_gib: self.disk_gib.clone(),
+            fits_int32: false,
+            sizes,
         }
     }
 

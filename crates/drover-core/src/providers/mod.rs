@@ -17,6 +17,7 @@ pub mod kubevirt;
 pub mod parts;
 pub mod proxmox;
 pub mod security;
+pub mod size;
 pub mod vcluster;
 pub mod vm_size;
 pub mod vsphere;

@@ -13,6 +13,7 @@ use super::{CAPA_V1BETA2, EKS_CONTROLPLANE_V1BETA2, eks_cloud};
 use crate::objects::capi::{self};
 use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::cloud::{disk_gib, require_ipv4};
+use crate::providers::size::{CheckedSizes, check_sizes};
 use crate::providers::{ControlPlanePart, parts::managed_pools};
 use crate::providers::{Issue, ProviderParts};
 use crate::resolve::{ResolvedCluster, WorkerGroup};
@@ -34,7 +35,7 @@ pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
     cloud.check_managed_control_plane(issues, cluster);
     cloud.check_external_access(issues, cluster);
     cloud.check_managed_cni(issues, cluster, "the Amazon VPC CNI", &[]);
-    cloud.check_worker_sizes(issues, cluster);
+    check_sizes(issues, cluster, &cloud.size_rules(CheckedSizes::Workers));
 
     let pods = cluster.network.pod_cidr;
     let services = cluster.network.service_cidr;

@@ -17,6 +17,7 @@ use crate::objects::hash::hashed_name;
 use crate::objects::kubeadm::{self, KubeadmNodeSettings};
 use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::cloud::disk_gib;
+use crate::providers::size::{CheckedSizes, check_sizes};
 use crate::providers::{AddonSettings, ControlPlanePart, parts::kubeadm_pools};
 use crate::providers::{Issue, ProviderParts};
 use crate::resolve::{ResolvedCluster, ResolvedSize};
@@ -43,12 +44,11 @@ pub(super) fn check(issues: &mut Vec<Issue>, cluster: &ResolvedCluster) {
         &cloud.label(),
     );
     cloud.check_external_access(issues, cluster);
-    cloud.check_size(
+    check_sizes(
         issues,
-        "spec.controlPlane.size",
-        &cluster.control_plane.size,
+        cluster,
+        &cloud.size_rules(CheckedSizes::ControlPlaneAndWorkers),
     );
-    cloud.check_worker_sizes(issues, cluster);
     if cluster.network.cni == Cni::Provider {
         issues.push(Issue::new(
             "spec.network.cni",

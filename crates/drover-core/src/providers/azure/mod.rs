@@ -22,6 +22,7 @@ use ipnet::IpNet;
 use serde_json::json;
 
 use super::cloud::{Cloud, require_ipv4};
+use super::size::{CheckedSizes, check_sizes};
 use super::{Issue, Provider};
 use crate::objects::capi::{self};
 use crate::objects::meta::{MetaBuilder, object};
@@ -198,7 +199,11 @@ impl Provider for Azure<'_> {
                 ),
             ));
         }
-        cloud.check_worker_sizes(&mut issues, cluster);
+        check_sizes(
+            &mut issues,
+            cluster,
+            &cloud.size_rules(CheckedSizes::Workers),
+        );
         check_pools(&mut issues, cluster, &label);
         check_networks(&mut issues, cluster, &label);
         issues

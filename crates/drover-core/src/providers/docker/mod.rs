@@ -26,12 +26,13 @@ use drover_api::infrastructure::{DevBackend, DockerInfrastructure};
 use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use serde_json::{Value, json};
 
+use super::size::{CheckedSizes, SizeField, SizeRules, check_sizes};
 use super::{Issue, Provider};
 use crate::objects::TypedRef;
 use crate::objects::kubeadm::{self, KubeadmNodeSettings};
 use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts, parts::kubeadm_pools};
-use crate::resolve::{ResolvedCluster, ResolvedSize};
+use crate::resolve::ResolvedCluster;
 use crate::version::KubeVersion;
 use drover_api::security::PodSecurityLevel;
 use machine_template::{docker_machine_template, in_memory_machine_template};
@@ -180,29 +181,24 @@ fn unpublished_version(version: KubeVersion) -> Issue {
     )
 }
 
-fn check_size(issues: &mut Vec<Issue>, field: &str, size: &ResolvedSize) {
-    let mut set = Vec::new();
-    if size.cpu.is_some() {
-        set.push("cpu");
-    }
-    if size.memory.is_some() {
-        set.push("memory");
-    }
-    if size.disk.is_some() {
-        set.push("disk");
-    }
-    if size.instance_type.is_some() {
-        set.push("instanceType");
-    }
-    if !set.is_empty() {
-        issues.push(Issue::new(
-            field,
-            format!(
-                "size `{}` sets {}, which provider `docker` cannot honour (node containers share the Docker host's resources; simulated machines have none); use a size without settings",
-                size.name,
-                set.join(", ")
-            ),
-        ));
+/// Node containers take no settings: they share the Docker host's resources, and simulated
+/// machines have none.
+fn size_rules() -> SizeRules {
+    SizeRules {
+        label: "provider `docker`".to_owned(),
+        required: &[],
+        required_because: String::new(),
+        refused: &[
+            SizeField::Cpu,
+            SizeField::Memory,
+            SizeField::Disk,
+            SizeField::InstanceType,
+        ],
+        refused_because: "node containers share the Docker host's resources (simulated machines have none); use a size without settings".to_owned(),
+        min_cpu: 0,
+        disk_gib: 0..=u64::MAX,
+        fits_int32: false,
+        sizes: CheckedSizes::ControlPlaneAndWorkers,
     }
 }
 
@@ -241,18 +237,7 @@ impl Provider for Docker<'_> {
             DevBackend::Docker => self.check_docker(cluster, &mut issues),
             DevBackend::InMemory => self.check_in_memory(cluster, &mut issues),
         }
-        check_size(
-            &mut issues,
-            "spec.controlPlane.size",
-            &cluster.control_plane.size,
-        );
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            check_size(
-                &mut issues,
-                &format!("spec.workers[{index}].size"),
-                &pool.size,
-            );
-        }
+        check_sizes(&mut issues, cluster, &size_rules());
         issues
     }
 

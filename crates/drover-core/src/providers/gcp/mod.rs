@@ -12,6 +12,7 @@ use drover_api::workload_cluster::Addon;
 use serde_json::{Value, json};
 
 use super::cloud::{Cloud, disk_gib, require_ipv4};
+use super::size::{CheckedSizes, check_sizes};
 use super::{Issue, Provider};
 use crate::objects::capi::{self};
 use crate::objects::meta::{MetaBuilder, object};
@@ -103,7 +104,11 @@ impl Provider for Gcp<'_> {
                 ));
             }
         }
-        cloud.check_worker_sizes(&mut issues, cluster);
+        check_sizes(
+            &mut issues,
+            cluster,
+            &cloud.size_rules(CheckedSizes::Workers),
+        );
         for (index, pool) in cluster.workers.iter().enumerate() {
             if pool.replicas % GKE_ZONES_PER_REGION != 0 {
                 issues.push(Issue::new(

@@ -13,7 +13,7 @@ use drover_api::workload_cluster::{Cni, ExternalAccessType};
 use ipnet::IpNet;
 use serde_json::json;
 
-use super::vm_size::{VmSizeRules, check_vm_size};
+use super::size::{SizeRules, check_sizes};
 use super::{Issue, Provider};
 use crate::objects::TypedRef;
 use crate::objects::kubeadm::{self, KubeadmNodeSettings};
@@ -59,11 +59,9 @@ impl<'a> Kubevirt<'a> {
 }
 
 /// KubeVirt VMs take any whole number of cores and any disk of at least 1 GiB.
-const VM_SIZES: VmSizeRules = VmSizeRules {
-    provider: "kubevirt",
-    min_cpu: 1,
-    min_disk_gib: 1,
-};
+fn size_rules() -> SizeRules {
+    SizeRules::vm("kubevirt", 1, 1)
+}
 
 impl Provider for Kubevirt<'_> {
     fn kind(&self) -> ProviderKind {
@@ -97,20 +95,7 @@ impl Provider for Kubevirt<'_> {
             ));
         }
         check_management_overlap(&mut issues, self.settings, cluster);
-        check_vm_size(
-            &mut issues,
-            "spec.controlPlane.size",
-            &cluster.control_plane.size,
-            VM_SIZES,
-        );
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            check_vm_size(
-                &mut issues,
-                &format!("spec.workers[{index}].size"),
-                &pool.size,
-                VM_SIZES,
-            );
-        }
+        check_sizes(&mut issues, cluster, &size_rules());
         issues
     }
 

@@ -18,7 +18,7 @@ use drover_api::infrastructure::ProxmoxInfrastructure;
 use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
-use super::vm_size::{VmSizeRules, check_vm_size};
+use super::size::{SizeRules, check_sizes};
 use super::{Issue, Provider, access};
 use crate::objects::meta::{MetaBuilder, object};
 use crate::objects::{TypedRef, capi};
@@ -35,12 +35,11 @@ pub const API_SERVER_PORT: i32 = 6443;
 /// Oldest Talos minor drover renders for: device selectors by `physical` (v1.7).
 const MIN_TALOS_MINOR: u32 = 7;
 
-const SIZE_RULES: VmSizeRules = VmSizeRules {
-    provider: "proxmox",
-    min_cpu: 1,
-    // CAPMOX's bootVolume.sizeGb minimum.
-    min_disk_gib: 5,
-};
+/// Proxmox VMs: at least 1 core; a boot volume of at least 5 GiB (CAPMOX's bootVolume.sizeGb
+/// minimum).
+fn size_rules() -> SizeRules {
+    SizeRules::vm("proxmox", 1, 5)
+}
 
 /// The Proxmox + Talos provider for one Infrastructure's settings.
 pub struct Proxmox<'a> {
@@ -197,20 +196,7 @@ impl Provider for Proxmox<'_> {
         if let Err(issue) = network::control_plane_vip(self.settings, cluster) {
             issues.push(issue);
         }
-        check_vm_size(
-            &mut issues,
-            "spec.controlPlane.size",
-            &cluster.control_plane.size,
-            SIZE_RULES,
-        );
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            check_vm_size(
-                &mut issues,
-                &format!("spec.workers[{index}].size"),
-                &pool.size,
-                SIZE_RULES,
-            );
-        }
+        check_sizes(&mut issues, cluster, &size_rules());
         issues
     }
 

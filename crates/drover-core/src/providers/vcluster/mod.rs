@@ -21,10 +21,11 @@ use drover_api::infrastructure::VclusterInfrastructure;
 use drover_api::workload_cluster::{Addon, Cni, ExternalAccessType};
 use serde_json::{Value, json};
 
+use super::size::{CheckedSizes, SizeField, SizeRules, check_sizes};
 use super::{Issue, Provider};
 use crate::objects::meta::{MetaBuilder, object};
 use crate::providers::{AddonSettings, ControlPlanePart, ProviderParts};
-use crate::resolve::{ResolvedCluster, ResolvedSize, addon_name};
+use crate::resolve::{ResolvedCluster, addon_name};
 use drover_api::security::PodSecurityLevel;
 
 /// apiVersion of the provider's `VCluster` kind (v0.2.x).
@@ -101,36 +102,21 @@ pub(crate) fn parse_chart_version(text: &str) -> Option<(u32, u32, u32)> {
     parts.next().is_none().then_some(version)
 }
 
-fn check_size(issues: &mut Vec<Issue>, size: &ResolvedSize) {
-    let field = "spec.controlPlane.size";
-    let mut missing = Vec::new();
-    if size.cpu.is_none() {
-        missing.push("cpu");
-    }
-    if size.memory.is_none() {
-        missing.push("memory");
-    }
-    if size.disk.is_none() {
-        missing.push("disk");
-    }
-    if !missing.is_empty() {
-        issues.push(Issue::new(
-            field,
-            format!(
-                "size `{}` has no {} (provider `vcluster` sizes the virtual control plane's pods by cpu and memory and its data volume by disk)",
-                size.name,
-                missing.join(", ")
-            ),
-        ));
-    }
-    if size.instance_type.is_some() {
-        issues.push(Issue::new(
-            field,
-            format!(
-                "size `{}` sets instanceType, which provider `vcluster` does not use (its control plane is pods, not machines)",
-                size.name
-            ),
-        ));
+/// The control plane is pods sized by cpu and memory with a data volume sized by disk; there
+/// are no worker machines.
+fn size_rules() -> SizeRules {
+    SizeRules {
+        label: "provider `vcluster`".to_owned(),
+        required: &[SizeField::Cpu, SizeField::Memory, SizeField::Disk],
+        required_because:
+            "sizes the virtual control plane's pods by cpu and memory and its data volume by disk"
+                .to_owned(),
+        refused: &[SizeField::InstanceType],
+        refused_because: "its control plane is pods, not machines".to_owned(),
+        min_cpu: 0,
+        disk_gib: 0..=u64::MAX,
+        fits_int32: false,
+        sizes: CheckedSizes::ControlPlane,
     }
 }
 
@@ -163,7 +149,7 @@ impl Provider for Vcluster<'_> {
                 "provider `vcluster` has no worker machines (workloads run as pods on the management cluster's nodes): remove spec.workers",
             ));
         }
-        check_size(&mut issues, &cluster.control_plane.size);
+        check_sizes(&mut issues, cluster, &size_rules());
 
         if cluster.network.cni != Cni::Provider {
             issues.push(Issue::new(

@@ -21,7 +21,7 @@ use drover_api::infrastructure::VsphereInfrastructure;
 use drover_api::workload_cluster::Cni;
 use serde_json::{Value, json};
 
-use super::vm_size::{VmSizeRules, check_vm_size};
+use super::size::{SizeRules, check_sizes};
 use super::{Issue, Provider, access};
 use crate::objects::kubeadm::{self, KubeadmNodeSettings};
 use crate::objects::meta::{MetaBuilder, object};
@@ -38,12 +38,10 @@ pub const API_SERVER_PORT: i32 = 6443;
 /// The node user CAPV's templates create for SSH access.
 pub const NODE_USER: &str = "capv";
 
-const SIZE_RULES: VmSizeRules = VmSizeRules {
-    provider: "vsphere",
-    // CAPV's numCPUs minimum.
-    min_cpu: 2,
-    min_disk_gib: 1,
-};
+/// vSphere VMs: at least 2 vCPUs (CAPV's numCPUs minimum), a disk of at least 1 GiB.
+fn size_rules() -> SizeRules {
+    SizeRules::vm("vsphere", 2, 1)
+}
 
 /// The vSphere provider for one Infrastructure's settings.
 pub struct Vsphere<'a> {
@@ -239,20 +237,7 @@ impl Provider for Vsphere<'_> {
         if let Err(issue) = self.cloud_provider(cluster) {
             issues.push(issue);
         }
-        check_vm_size(
-            &mut issues,
-            "spec.controlPlane.size",
-            &cluster.control_plane.size,
-            SIZE_RULES,
-        );
-        for (index, pool) in cluster.workers.iter().enumerate() {
-            check_vm_size(
-                &mut issues,
-                &format!("spec.workers[{index}].size"),
-                &pool.size,
-                SIZE_RULES,
-            );
-        }
+        check_sizes(&mut issues, cluster, &size_rules());
         issues
     }
 
