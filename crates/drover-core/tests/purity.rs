@@ -3,20 +3,11 @@
 
 use std::process::Command;
 
-#[test]
-fn drover_core_does_not_depend_on_kube_client_or_tokio() {
+/// `cargo tree` with `args`, from this package's directory.
+fn cargo_tree(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--package",
-            "drover-core",
-            "--edges",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
+        .arg("tree")
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -25,7 +16,21 @@ fn drover_core_does_not_depend_on_kube_client_or_tokio() {
         "cargo tree failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let tree = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn drover_core_does_not_depend_on_kube_client_or_tokio() {
+    let tree = cargo_tree(&[
+        "--package",
+        "drover-core",
+        "--edges",
+        "normal",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ]);
     assert!(
         tree.lines().any(|l| l.starts_with("drover-api ")),
         "cargo tree output looks wrong:\n{tree}"
@@ -49,25 +54,14 @@ fn drover_core_does_not_depend_on_kube_client_or_tokio() {
 /// does not enable them.
 #[test]
 fn the_binary_does_not_ship_test_fixtures() {
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--package",
-            "drover",
-            "--edges",
-            "normal,build,features",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let tree = String::from_utf8_lossy(&output.stdout);
+    let tree = cargo_tree(&[
+        "--package",
+        "drover",
+        "--edges",
+        "normal,build,features",
+        "--prefix",
+        "none",
+    ]);
     assert!(
         tree.contains("drover-core feature \"default\""),
         "cargo tree output looks wrong:\n{tree}"
