@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::objects::capi;
 use crate::objects::meta::{MetaBuilder, object};
-use crate::providers::provider_for;
+use crate::providers::{Issue, provider_for};
 use crate::resolve::{ResolvedCluster, pod_security_name};
 
 /// Why a cluster could not be rendered. Validation catches these first; they reach a caller only
@@ -56,20 +56,15 @@ pub struct RenderedCluster {
 /// Renders one cluster.
 pub fn render_cluster(cluster: &ResolvedCluster) -> Result<RenderedCluster, RenderError> {
     let provider = provider_for(&cluster.provider);
+    let invalid = |issue: Issue| RenderError::Invalid {
+        cluster: cluster.name.clone(),
+        field: issue.field,
+        message: issue.message,
+    };
     if let Some(issue) = provider.check(cluster).into_iter().next() {
-        return Err(RenderError::Invalid {
-            cluster: cluster.name.clone(),
-            field: issue.field,
-            message: issue.message,
-        });
+        return Err(invalid(issue));
     }
-    let parts = provider
-        .build(cluster)
-        .map_err(|issue| RenderError::Invalid {
-            cluster: cluster.name.clone(),
-            field: issue.field,
-            message: issue.message,
-        })?;
+    let parts = provider.build(cluster).map_err(invalid)?;
 
     let mut objects = vec![
         namespace(cluster, parts.pod_security),
