@@ -30,10 +30,8 @@ pub struct MachineGroup<'a> {
 struct Fields {
     /// The Kubernetes version the group runs at.
     version: &'static str,
-    /// The name of the machine template (absent for managed control planes).
+    /// The machine template reference (`kind`, `name`; absent for managed control planes).
     machine_template: Option<&'static str>,
-    /// The machine template reference as a whole (`kind`, `name`).
-    machine_template_ref: Option<&'static str>,
     /// The name of the bootstrap config template of the group's machines.
     bootstrap_config: Option<&'static str>,
     /// `rollingUpdate.maxSurge`.
@@ -42,16 +40,14 @@ struct Fields {
 
 const KUBEADM_CONTROL_PLANE: Fields = Fields {
     version: "/spec/version",
-    machine_template: Some("/spec/machineTemplate/spec/infrastructureRef/name"),
-    machine_template_ref: Some("/spec/machineTemplate/spec/infrastructureRef"),
+    machine_template: Some("/spec/machineTemplate/spec/infrastructureRef"),
     bootstrap_config: None,
     max_surge: Some("/spec/rollout/strategy/rollingUpdate/maxSurge"),
 };
 
 const TALOS_CONTROL_PLANE: Fields = Fields {
     version: "/spec/version",
-    machine_template: Some("/spec/infrastructureTemplate/name"),
-    machine_template_ref: Some("/spec/infrastructureTemplate"),
+    machine_template: Some("/spec/infrastructureTemplate"),
     bootstrap_config: None,
     max_surge: Some("/spec/rolloutStrategy/rollingUpdate/maxSurge"),
 };
@@ -59,15 +55,13 @@ const TALOS_CONTROL_PLANE: Fields = Fields {
 const MANAGED_CONTROL_PLANE: Fields = Fields {
     version: "/spec/version",
     machine_template: None,
-    machine_template_ref: None,
     bootstrap_config: None,
     max_surge: None,
 };
 
 const MACHINE_DEPLOYMENT: Fields = Fields {
     version: "/spec/template/spec/version",
-    machine_template: Some("/spec/template/spec/infrastructureRef/name"),
-    machine_template_ref: Some("/spec/template/spec/infrastructureRef"),
+    machine_template: Some("/spec/template/spec/infrastructureRef"),
     bootstrap_config: Some("/spec/template/spec/bootstrap/configRef/name"),
     max_surge: Some("/spec/rollout/strategy/rollingUpdate/maxSurge"),
 };
@@ -139,7 +133,7 @@ impl<'a> MachineGroup<'a> {
 
     /// The template the group's machines are cloned from.
     pub fn machine_template(&self) -> Option<TemplateRef<'a>> {
-        let reference = self.object.pointer(self.fields().machine_template_ref?)?;
+        let reference = self.object.pointer(self.fields().machine_template?)?;
         Some(TemplateRef {
             kind: reference["kind"].as_str()?,
             name: reference["name"].as_str()?,
@@ -164,8 +158,10 @@ impl<'a> MachineGroup<'a> {
     }
 
     /// Pointer to the machine template's name.
-    pub fn machine_template_pointer(&self) -> Option<&'static str> {
-        self.fields().machine_template
+    pub fn machine_template_pointer(&self) -> Option<String> {
+        self.fields()
+            .machine_template
+            .map(|reference| format!("{reference}/name"))
     }
 
     /// Pointer to the bootstrap config template's name.

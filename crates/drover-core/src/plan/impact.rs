@@ -169,7 +169,7 @@ fn roll_reasons(before: &Value, after: &MachineGroup) -> Vec<String> {
     };
     let rename_template = |reasons: &mut Vec<String>| {
         if let Some(pointer) = group.machine_template_pointer() {
-            renamed(pointer, "machine template", reasons);
+            renamed(&pointer, "machine template", reasons);
         }
     };
     match group.kind_name() {
